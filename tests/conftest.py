@@ -1,0 +1,51 @@
+"""Shared fixtures: tiny BERT configs (2 layers, hidden 32) on the real MiniLM vocabulary."""
+
+import os
+
+import numpy as np
+import pytest
+
+import tinybert_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+from tinybert_tf import BertConfig, BertTokenizer
+
+SPECIAL = ["[PAD]"] + [f"[unused{i}]" for i in range(99)] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+WORDS = ["the", "a", "great", "snack", "stale", "tastes", "good", "bad", "is", "this", "not", "love", "it",
+         "coffee", "tea", "sweet", ",", ".", "!", "?", "##s", "##y"]
+
+
+def tiny_config(vocab_size, **overrides):
+    kwargs = dict(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=64, max_position_embeddings=64)
+    kwargs.update(overrides)
+    return BertConfig(**kwargs)
+
+
+@pytest.fixture(scope="session")
+def vocab_dir(tmp_path_factory):
+    """A directory with a small uncased WordPiece vocab.txt (126 tokens)."""
+    d = tmp_path_factory.mktemp("vocab")
+    (d / "vocab.txt").write_text("\n".join(SPECIAL + WORDS) + "\n", encoding="utf-8")
+    return str(d)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(vocab_dir):
+    return BertTokenizer.from_vocab_file(os.path.join(vocab_dir, "vocab.txt"))
+
+
+@pytest.fixture(scope="session")
+def config(tokenizer):
+    return tiny_config(tokenizer.vocab_size)
+
+
+@pytest.fixture
+def batch(tokenizer):
+    return tokenizer(["this snack is great!", "stale", "the tea tastes sweet , not bad"], max_length=12)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    from tinybert_tf.backend import keras
+
+    keras.utils.set_random_seed(1234)
+    np.random.seed(1234)

@@ -1,0 +1,89 @@
+"""`tinybert-tf` command line. Each command's flags are the fields of the config object it
+passes to the library, so CLI and Python API cannot drift apart."""
+
+import argparse
+import dataclasses
+import json
+import sys
+import typing
+
+from tinybert_tf.config import BertConfig  # noqa: F401  (importing tinybert_tf sets the Keras env)
+
+
+def _add_dataclass_args(parser, cls):
+    hints = typing.get_type_hints(cls)
+    doc = cls.__doc__ or ""
+    for field in dataclasses.fields(cls):
+        flag = "--" + field.name.replace("_", "-")
+        kind = hints[field.name]
+        optional = typing.get_origin(kind) is typing.Union and type(None) in typing.get_args(kind)
+        if optional:
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        if kind is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default,
+                                help=f"(default: {field.default})")
+        else:
+            parser.add_argument(flag, type=kind, default=field.default, help=f"(default: {field.default})")
+    parser.description = doc.strip().splitlines()[0] if doc else None
+    parser.epilog = "Field meanings: see the docstring of " + cls.__name__ + "."
+
+
+def _config_from_args(cls, args):
+    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+
+def _cmd_finetune(args):
+    from tinybert_tf import teacher
+
+    config = _config_from_args(teacher.FineTuneConfig, args)
+    _, _, metrics = teacher.fine_tune(config)
+    print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
+    for split in ("dev", "test"):
+        if split in metrics and "accuracy" in metrics[split]:
+            print(f"{split} accuracy: {metrics[split]['accuracy']:.4f}  f1: {metrics[split]['f1']:.4f}")
+
+
+def _cmd_evaluate(args):
+    from tinybert_tf import teacher
+
+    metrics = teacher.evaluate(args.model, args.task, args.split, args.max_length, args.data_dir)
+    print(json.dumps({"model": args.model, "task": args.task, "split": args.split, **metrics}, indent=2))
+
+
+def build_parser():
+    from tinybert_tf import teacher
+
+    parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ft = sub.add_parser("finetune", help="fine-tune a teacher (or any BERT) on a task and save it")
+    _add_dataclass_args(ft, teacher.FineTuneConfig)
+    ft.set_defaults(func=_cmd_finetune)
+
+    ev = sub.add_parser("evaluate", help="evaluate a saved classifier on a task split")
+    ev.add_argument("--model", required=True, help="a saved classifier directory")
+    ev.add_argument("--task", default="fine_foods", help="fine_foods, glue/<task>, or a directory of files")
+    ev.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ev.add_argument("--max-length", type=int, default=None, help="default: the length it was trained with")
+    ev.add_argument("--data-dir", default=None, help="TFDS data directory (GLUE)")
+    ev.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv=None):
+    from tinybert_tf.checkpoint import CheckpointError
+    from tinybert_tf.data import DataError
+    from tinybert_tf.teacher import TrainingError
+    from tinybert_tf.tokenizer import TokenizerError
+
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (CheckpointError, DataError, TokenizerError, TrainingError, FileNotFoundError, ValueError) as e:
+        print(f"tinybert-tf {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

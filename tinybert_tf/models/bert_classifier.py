@@ -1,0 +1,88 @@
+"""`BertClassifier`: encoder + dropout + dense head, HF's `BertForSequenceClassification`."""
+
+from tinybert_tf.backend import keras
+from tinybert_tf.models.bert_encoder import BertEncoder
+
+
+@keras.saving.register_keras_serializable(package="tinybert_tf")
+class BertClassifier(keras.Model):
+    """Sequence classification (or regression, `num_labels=1`) on BERT's pooled output.
+
+    Outputs logits of shape (batch, num_labels). When the encoder was built with
+    `distillation_outputs=True` the output is a dict: `logits`, `hidden_states`,
+    `attention_scores` (see `BertEncoder`).
+
+    Args:
+        encoder: a `BertEncoder`.
+        num_labels: number of classes; 1 for a regression task.
+        dropout: dropout before the head (defaults to the encoder's hidden dropout).
+
+    Example:
+    ```python
+    model = BertClassifier(BertEncoder(config), num_labels=2)
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(train_ds, validation_data=dev_ds)
+    ```
+    """
+
+    def __init__(self, encoder, num_labels, dropout=None, **kwargs):
+        if isinstance(encoder, dict):
+            encoder = keras.saving.deserialize_keras_object(encoder)
+        if num_labels < 1:
+            raise ValueError(f"num_labels must be >= 1 (1 means regression), got {num_labels}.")
+        config = encoder.config
+        dropout = config.hidden_dropout_prob if dropout is None else dropout
+        inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in encoder.input_names}
+        encoded = encoder(inputs)
+        x = keras.layers.Dropout(dropout, name="classifier_dropout")(encoded["pooled_output"])
+        logits = keras.layers.Dense(
+            num_labels,
+            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
+            name="classifier",
+        )(x)
+        if encoder.distillation_outputs:
+            outputs = {
+                "logits": logits,
+                "hidden_states": encoded["hidden_states"],
+                "attention_scores": encoded["attention_scores"],
+            }
+        else:
+            outputs = logits
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        self.encoder = encoder
+        self.num_labels = int(num_labels)
+        self.dropout = float(dropout)
+
+    @property
+    def is_regression(self):
+        return self.num_labels == 1
+
+    def get_config(self):
+        return {
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "num_labels": self.num_labels,
+            "dropout": self.dropout,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+    def _rebuilt(self, distillation_outputs):
+        if distillation_outputs == self.encoder.distillation_outputs:
+            return self
+        encoder = BertEncoder(self.encoder.config, distillation_outputs=distillation_outputs,
+                              name=self.encoder.name)
+        other = BertClassifier(encoder, self.num_labels, dropout=self.dropout, name=self.name)
+        other.set_weights(self.get_weights())
+        return other
+
+    def as_inference_model(self):
+        """This classifier outputting logits only (weights copied exactly)."""
+        return self._rebuilt(False)
+
+    def as_distillation_model(self):
+        """This classifier also outputting hidden states and attention scores."""
+        return self._rebuilt(True)

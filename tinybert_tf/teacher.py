@@ -1,0 +1,190 @@
+"""Teacher stage: fine-tune a pretrained BERT on a task with `model.fit`, save, evaluate."""
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from tinybert_tf import data as data_lib
+from tinybert_tf.backend import keras, tf
+from tinybert_tf.checkpoint import load_pretrained, save_pretrained
+from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.schedules import WarmUpLinearDecay
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingError(RuntimeError):
+    """Training went wrong in a way the user must act on (e.g. NaN loss)."""
+
+
+@dataclasses.dataclass
+class FineTuneConfig:
+    """Everything `fine_tune` needs; the CLI's flags are these fields.
+
+    Args:
+        model: checkpoint directory, short name (`minilm-l6`) or HF hub id.
+        task: `fine_foods`, `glue/<task>`, or a directory of train/dev/test files.
+        output_dir: where the fine-tuned model is saved (HF layout + labels).
+        max_length: tokens per example (truncated/padded).
+        batch_size, epochs, learning_rate, weight_decay, warmup_ratio: AdamW with linear
+            warm-up and decay, as BERT fine-tuning.
+        max_train_examples: use only the first N training examples (quick runs).
+        seed: seeds Python, NumPy, TF and the data order.
+        data_dir: TFDS data directory (GLUE).
+        allow_pickle: accept a `pytorch_model.bin` checkpoint (runs pickle).
+        log_dir: TensorBoard logs here when set.
+        jit_compile: compile train steps with XLA.
+    """
+
+    model: str = "minilm-l6"
+    task: str = "fine_foods"
+    output_dir: str = "runs/teacher"
+    max_length: int = 128
+    batch_size: int = 32
+    epochs: int = 3
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_train_examples: Optional[int] = None
+    seed: int = 0
+    data_dir: Optional[str] = None
+    allow_pickle: bool = False
+    log_dir: Optional[str] = None
+    jit_compile: bool = False
+
+
+def make_optimizer(learning_rate, total_steps, warmup_ratio=0.1, weight_decay=0.01):
+    """AdamW with BERT's warm-up/linear-decay schedule; no decay on biases and LayerNorm."""
+    schedule = WarmUpLinearDecay(learning_rate, total_steps, int(warmup_ratio * total_steps))
+    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, epsilon=1e-6,
+                                       global_clipnorm=1.0)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "layer_norm", "beta", "gamma"])
+    return optimizer
+
+
+def compile_classifier(model, optimizer, jit_compile=False):
+    """Compile a `BertClassifier` with the loss and metric its task needs."""
+    if model.is_regression:
+        loss, metrics = keras.losses.MeanSquaredError(), [keras.metrics.MeanSquaredError(name="mse")]
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
+
+
+def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Optional[data_lib.TaskData] = None):
+    """Fine-tune `config.model` on `config.task` and save it to `config.output_dir`.
+
+    Keeps the weights of the epoch with the best dev score (accuracy, or MSE for
+    regression). Extra Keras `callbacks` (TensorBoard, ModelCheckpoint, ...) go to `fit`.
+
+    Returns:
+        (model, history, metrics) where metrics has the dev (and test) scores.
+
+    Raises:
+        TrainingError: the loss became NaN.
+    """
+    keras.utils.set_random_seed(config.seed)
+    task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
+    pretrained = load_pretrained(config.model, num_labels=task.num_labels, allow_pickle=config.allow_pickle)
+    model, tokenizer = pretrained.classifier, pretrained.tokenizer
+    if config.max_length > pretrained.config.max_position_embeddings:
+        raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings="
+                         f"{pretrained.config.max_position_embeddings}.")
+
+    train = task.train
+    if config.max_train_examples:
+        train = train.take(range(min(config.max_train_examples, len(train))))
+    train_ds = data_lib.make_dataset(train, tokenizer, config.max_length, config.batch_size, shuffle=True,
+                                     seed=config.seed)
+    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
+    total_steps = math.ceil(len(train) / config.batch_size) * config.epochs
+    compile_classifier(model, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
+                                             config.weight_decay), config.jit_compile)
+
+    os.makedirs(config.output_dir, exist_ok=True)
+    best_path = os.path.join(config.output_dir, "best.weights.h5")
+    monitor, mode = ("val_mse", "min") if task.is_regression else ("val_accuracy", "max")
+    all_callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(best_path, monitor=monitor, mode=mode, save_best_only=True,
+                                        save_weights_only=True),
+    ]
+    if config.log_dir:
+        all_callbacks.append(keras.callbacks.TensorBoard(config.log_dir))
+    all_callbacks += list(callbacks or [])
+
+    start = time.time()
+    history = model.fit(train_ds, validation_data=dev_ds, epochs=config.epochs, callbacks=all_callbacks)
+    train_seconds = time.time() - start
+    losses = history.history.get("loss", [])
+    if not losses or not np.all(np.isfinite(losses)):
+        raise TrainingError(
+            f"The training loss became NaN/inf ({losses}); nothing was saved. Lower --learning-rate "
+            f"(now {config.learning_rate}) or check the labels."
+        )
+    model.load_weights(best_path)
+    os.remove(best_path)
+
+    metrics = {"train_seconds": round(train_seconds, 1), "dev": evaluate_model(model, tokenizer, task.dev,
+                                                                              config.max_length, task)}
+    if task.test is not None:
+        metrics["test"] = evaluate_model(model, tokenizer, task.test, config.max_length, task)
+    save_fine_tuned(model, tokenizer, task, config, metrics)
+    return model, history, metrics
+
+
+def save_fine_tuned(model, tokenizer, task, config, metrics=None):
+    """One directory: config.json (+ id2label), model.safetensors, tokenizer files,
+    labels.txt, and what produced it (training_config.json, metrics.json)."""
+    save_pretrained(model, config.output_dir, tokenizer=tokenizer, labels=task.label_names or None)
+    with open(os.path.join(config.output_dir, "labels.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"{label}\n" for label in task.label_names))
+    with open(os.path.join(config.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
+        json.dump({**dataclasses.asdict(config), "task_name": task.name}, f, indent=2)
+    if metrics is not None:
+        with open(os.path.join(config.output_dir, "metrics.json"), "w", encoding="utf-8") as f:
+            json.dump(metrics, f, indent=2)
+
+
+def predict_logits(model, tokenizer, examples, max_length=128, batch_size=64) -> np.ndarray:
+    ds = data_lib.make_dataset(examples, tokenizer, max_length, batch_size, with_labels=False)
+    return model.predict(ds, verbose=0)
+
+
+def evaluate_model(model, tokenizer, examples, max_length, task) -> Dict[str, float]:
+    logits = predict_logits(model, tokenizer, examples, max_length)
+    return compute_metrics(logits, examples.labels, task.is_regression)
+
+
+def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_length: Optional[int] = None,
+             data_dir: Optional[str] = None) -> Dict[str, float]:
+    """Evaluate a saved classifier directory on a task split. `max_length` defaults to
+    the one it was trained with."""
+    pretrained = load_pretrained(model_dir)
+    if pretrained.classifier is None:
+        raise ValueError(f"{model_dir} has no classifier head; fine-tune it first (tinybert-tf finetune).")
+    if max_length is None:
+        max_length = _trained_max_length(model_dir)
+    task_data = data_lib.load_task(task, data_dir=data_dir)
+    if task_data.num_labels != pretrained.classifier.num_labels:
+        raise ValueError(f"{model_dir} predicts {pretrained.classifier.num_labels} labels but task {task!r} has "
+                         f"{task_data.num_labels}; evaluate it on the task it was trained for.")
+    if pretrained.labels and task_data.label_names and pretrained.labels != task_data.label_names:
+        raise ValueError(f"{model_dir} was trained with labels {pretrained.labels}, task {task!r} has "
+                         f"{task_data.label_names}.")
+    return evaluate_model(pretrained.classifier, pretrained.tokenizer, task_data.split(split), max_length, task_data)
+
+
+def _trained_max_length(model_dir, default=128):
+    path = os.path.join(model_dir, "training_config.json")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            return int(json.load(f).get("max_length", default))
+    return default
