@@ -128,21 +128,24 @@ def _group_key(label):
 # --- the embedded default: Amazon fine-food reviews ----------------------------------------------
 def load_fine_foods(dev_fraction: float = 0.1, seed: int = 0) -> TaskData:
     """`small_fine_foods` (MIT, from R's modeldata; see datasets/fine_foods/PROVENANCE.md):
-    4000 train reviews, from which `dev_fraction` is carved as dev, and the held-out
-    1000-review test split. Labels: `other` (0), `great` (1, five stars)."""
+    the held-out 1000-review test split, and 4000 train reviews less the 7 that also
+    appear verbatim in test, from which `dev_fraction` is carved as dev.
+    Labels: `other` (0), `great` (1, five stars)."""
     train = load_text_file(os.path.join(FINE_FOODS_DIR, "train.jsonl"), label_names=FINE_FOODS_LABELS)
     test = load_text_file(os.path.join(FINE_FOODS_DIR, "test.jsonl"), label_names=FINE_FOODS_LABELS)
+    held_out = set(test.texts)
+    train = train.take(i for i, text in enumerate(train.texts) if text not in held_out)
     train, dev = carve_dev_split(train, dev_fraction, seed)
     return TaskData("fine_foods", train, dev, test, list(FINE_FOODS_LABELS))
 
 
 # --- user files -----------------------------------------------------------------------------
 def _read_rows(path: str) -> List[Dict[str, str]]:
-    if not os.path.isfile(path):
-        raise DataError(f"No data file at {path!r}; check the path.")
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".csv", ".tsv", ".jsonl", ".json"):
         raise DataError(f"{path}: unknown format {ext!r}; use .csv, .tsv or .jsonl (one JSON object a line).")
+    if not os.path.isfile(path):
+        raise DataError(f"No data file at {path!r}; check the path.")
     try:
         with open(path, encoding="utf-8", newline="") as f:
             if ext == ".jsonl" or ext == ".json":

@@ -159,3 +159,9 @@ class BertTokenizer:
         """Write vocab.txt, tokenizer.json and tokenizer_config.json (HF layout)."""
         os.makedirs(directory, exist_ok=True)
         self.hf_tokenizer.save_pretrained(directory)
+        # transformers 5 writes only tokenizer.json; apps and older tools read vocab.txt.
+        vocab = sorted(self.get_vocab().items(), key=lambda kv: kv[1])
+        if [i for _, i in vocab] != list(range(len(vocab))):
+            raise TokenizerError("The vocabulary ids are not contiguous; cannot write vocab.txt.")
+        with open(os.path.join(directory, "vocab.txt"), "w", encoding="utf-8") as f:
+            f.write("".join(token + "\n" for token, _ in vocab))

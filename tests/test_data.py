@@ -1,0 +1,108 @@
+import json
+import time
+
+import numpy as np
+import pytest
+
+from tinybert_tf import data
+from tinybert_tf.data import DataError
+
+
+def test_fine_foods_splits():
+    task = data.load_fine_foods()
+    # 4000 train rows less the 7 that are verbatim in test; 10% of them carved as dev.
+    assert (len(task.train) + len(task.dev), len(task.dev), len(task.test)) == (3993, 400, 1000)
+    assert task.label_names == ["other", "great"]
+    assert task.test.labels.sum() == 658  # 658 great in the held-out test split
+    assert abs(task.dev.labels.mean() - 0.65) < 0.01  # stratified like train (2600/4000)
+    # Deterministic, and duplicated reviews never straddle train and dev.
+    again = data.load_fine_foods()
+    assert again.dev.texts == task.dev.texts
+    assert not set(task.dev.texts) & set(task.train.texts)
+    assert not set(task.test.texts) & set(task.train.texts + task.dev.texts)
+
+
+def test_tfds_builder_offline(tmp_path):
+    import tensorflow_datasets as tfds
+
+    import tinybert_tf.datasets.fine_foods_tfds  # noqa: F401  (registers the builder)
+
+    ds, info = tfds.load("fine_foods", split="dev", data_dir=str(tmp_path), with_info=True)
+    assert info.splits["train"].num_examples == 3593 and info.splits["test"].num_examples == 1000
+    texts = [ex["text"].numpy().decode() for ex in ds]
+    assert sorted(texts) == sorted(data.load_fine_foods().dev.texts)
+
+
+def test_make_dataset(tokenizer):
+    task = data.load_fine_foods()
+    ds = data.make_dataset(task.dev.take(range(10)), tokenizer, max_length=16, batch_size=4)
+    features, labels = next(iter(ds))
+    assert features["input_ids"].shape == (4, 16) and labels.shape == (4,)
+    assert sum(1 for _ in ds) == 3
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl"])
+def test_user_files_in_each_format(tmp_path, ext):
+    rows = [("good tea", "pos"), ("bad, stale tea", "neg"), ("great", "pos")]
+    path = tmp_path / f"train.{ext}"
+    if ext == "jsonl":
+        path.write_text("".join(json.dumps({"text": t, "label": l}) + "\n" for t, l in rows), encoding="utf-8")
+    else:
+        sep = "," if ext == "csv" else "\t"
+        body = "".join(f'"{t}"{sep}{l}\n' for t, l in rows)
+        path.write_text(f"text{sep}label\n" + body, encoding="utf-8")
+    examples = data.load_text_file(str(path))
+    assert examples.texts[1] == "bad, stale tea"
+    assert examples.labels.tolist() == [1, 0, 1]  # inferred label list: ["neg", "pos"]
+
+
+def test_text_pairs_and_regression(tmp_path):
+    path = tmp_path / "sts.jsonl"
+    path.write_text('{"a": "x y", "b": "x", "score": "3.5"}\n{"a": "p", "b": "q", "score": 1}\n')
+    ex = data.load_text_file(str(path), text_column="a", text_pair_column="b", label_column="score", regression=True)
+    assert ex.text_pairs == ["x", "q"] and ex.labels.dtype == np.float32 and ex.labels[0] == 3.5
+
+
+def test_load_task_from_directory(tmp_path):
+    for split, n in (("train", 30), ("test", 6)):
+        with open(tmp_path / f"{split}.jsonl", "w") as f:
+            for i in range(n):
+                f.write(json.dumps({"text": f"review {i}", "label": "great" if i % 3 else "other"}) + "\n")
+    task = data.load_task(str(tmp_path))
+    assert task.label_names == ["great", "other"] and len(task.dev) == 3 and len(task.test) == 6
+
+
+def test_bad_files_give_clear_errors(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text,label\ncaf\xe9,pos\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not UTF-8.*iconv"):
+        data.load_text_file(str(latin))
+    bad_label = tmp_path / "b.jsonl"
+    bad_label.write_text('{"text": "a", "label": "pos"}\n{"text": "b", "label": "meh"}\n')
+    with pytest.raises(DataError, match=r"labels \['meh'\] are not in the label list"):
+        data.load_text_file(str(bad_label), label_names=["neg", "pos"])
+    with pytest.raises(DataError, match="no column"):
+        data.load_text_file(str(bad_label), text_column="sentence")
+    empty = tmp_path / "e.jsonl"
+    empty.write_text('{"text": "", "label": "pos"}\n')
+    with pytest.raises(DataError, match=r"empty 'text' in row\(s\) \[1\]"):
+        data.load_text_file(str(empty))
+    with pytest.raises(DataError, match="No data file"):
+        data.load_text_file(str(tmp_path / "missing.csv"))
+    with pytest.raises(DataError, match="unknown format"):
+        data.load_text_file(str(tmp_path / "x.parquet"))
+    with pytest.raises(DataError, match="Unknown task"):
+        data.load_task("imdb")
+
+
+def test_glue_offline_fails_fast_with_instructions(tmp_path, monkeypatch):
+    import socket
+
+    def unreachable(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    with pytest.raises(DataError, match="unreachable.*fine_foods"):
+        data.load_task("glue/sst2", data_dir=str(tmp_path))
+    with pytest.raises(DataError, match="Unknown GLUE task"):
+        data.load_glue("sst3")
