@@ -2,10 +2,11 @@
 
 from tinybert_tf.backend import keras
 from tinybert_tf.models.bert_encoder import BertEncoder
+from tinybert_tf.models.output_views import DistillationOutputsMixin
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
-class BertClassifier(keras.Model):
+class BertClassifier(DistillationOutputsMixin, keras.Model):
     """Sequence classification (or regression, `num_labels=1`) on BERT's pooled output.
 
     Outputs logits of shape (batch, num_labels). When the encoder was built with
@@ -70,19 +71,10 @@ class BertClassifier(keras.Model):
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
-    def _rebuilt(self, distillation_outputs):
-        if distillation_outputs == self.encoder.distillation_outputs:
-            return self
-        encoder = BertEncoder(self.encoder.config, distillation_outputs=distillation_outputs,
-                              name=self.encoder.name)
-        other = BertClassifier(encoder, self.num_labels, dropout=self.dropout, name=self.name)
-        other.set_weights(self.get_weights())
-        return other
+    @property
+    def has_distillation_outputs(self):
+        return self.encoder.distillation_outputs
 
-    def as_inference_model(self):
-        """This classifier outputting logits only (weights copied exactly)."""
-        return self._rebuilt(False)
-
-    def as_distillation_model(self):
-        """This classifier also outputting hidden states and attention scores."""
-        return self._rebuilt(True)
+    def _build_variant(self, distillation_outputs):
+        encoder = BertEncoder(self.encoder.config, distillation_outputs=distillation_outputs, name=self.encoder.name)
+        return BertClassifier(encoder, self.num_labels, dropout=self.dropout, name=self.name)

@@ -3,6 +3,7 @@
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.config import BertConfig
 from tinybert_tf.layers import BertSelfAttention, ClsToken, PositionEmbedding
+from tinybert_tf.models.output_views import DistillationOutputsMixin
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -18,7 +19,7 @@ def _activation(config):
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
-class BertEncoder(keras.Model):
+class BertEncoder(DistillationOutputsMixin, keras.Model):
     """BERT encoder with the architecture of HF's `BertModel`, as a functional tf_keras model.
 
     Inputs: a dict of int32 tensors of shape (batch, seq_len), any seq_len up to
@@ -127,26 +128,9 @@ class BertEncoder(keras.Model):
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
-    def _rebuilt(self, distillation_outputs):
-        if distillation_outputs == self.distillation_outputs:
-            return self
-        other = BertEncoder(self.config, distillation_outputs=distillation_outputs, name=self.name)
-        other.set_weights(self.get_weights())
-        return other
+    @property
+    def has_distillation_outputs(self):
+        return self.distillation_outputs
 
-    def as_inference_model(self):
-        """This encoder without the distillation outputs (same weights, copied)."""
-        return self._rebuilt(False)
-
-    def as_distillation_model(self):
-        """This encoder with hidden states and attention scores as outputs (weights copied)."""
-        return self._rebuilt(True)
-
-    def dummy_inputs(self, batch_size=2, seq_len=8):
-        """All-[PAD]-free dummy inputs, handy to build or trace the model."""
-        shape = (batch_size, seq_len)
-        return {
-            "input_ids": tf.ones(shape, tf.int32),
-            "attention_mask": tf.ones(shape, tf.int32),
-            "token_type_ids": tf.zeros(shape, tf.int32),
-        }
+    def _build_variant(self, distillation_outputs):
+        return BertEncoder(self.config, distillation_outputs=distillation_outputs, name=self.name)

