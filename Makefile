@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUN_DIR ?= runs/demo
-# Main-job settings, measured to fit ~10 minutes on 2 CPU cores (see README).
+# Main-job settings, measured to fit ~7 minutes on 2 CPU cores (see README).
 MAX_LENGTH ?= 128
-EPOCHS ?= 2
+EPOCHS ?= 1
 
 .PHONY: setup demo test clean
 

@@ -6,6 +6,7 @@ import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, load_pretrained, save_pretrained
 from tinybert_tf import cli, teacher
+from tinybert_tf.backend import keras
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
@@ -35,8 +36,12 @@ def toy_task_dir(tmp_path):
 
 def test_fine_tune_learns_saves_and_reloads_identically(tiny_teacher_dir, toy_task_dir, tmp_path):
     config = teacher.FineTuneConfig(model=tiny_teacher_dir, task=toy_task_dir, output_dir=str(tmp_path / "ft"),
-                                    max_length=16, batch_size=16, epochs=6, learning_rate=3e-3, warmup_ratio=0.1)
-    model, history, metrics = teacher.fine_tune(config)
+                                    max_length=16, batch_size=16, epochs=6, learning_rate=3e-3, warmup_ratio=0.1,
+                                    log_dir=str(tmp_path / "tb"))
+    user_checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "user.weights.h5"), save_weights_only=True)
+    model, history, metrics = teacher.fine_tune(config, callbacks=[user_checkpoint])
+    assert os.path.isfile(tmp_path / "user.weights.h5")  # user callbacks run
+    assert any(f.startswith("events.out.tfevents") for _, _, fs in os.walk(tmp_path / "tb") for f in fs)
     assert metrics["dev"]["accuracy"] >= 0.9, history.history
     assert metrics["test"]["accuracy"] >= 0.85
     assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}

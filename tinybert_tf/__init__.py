@@ -13,6 +13,9 @@ if os.environ["TF_USE_LEGACY_KERAS"] != "1":
         "tinybert_tf needs Keras 2 (tf_keras) because tfmot cannot prune Keras 3 models, "
         f"but TF_USE_LEGACY_KERAS={os.environ['TF_USE_LEGACY_KERAS']!r}. Unset it or set it to 1."
     )
+# TensorFlow's C++ INFO/WARNING lines (CUDA probing, oneDNN notes) drown the progress bar;
+# errors still show. Set TF_CPP_MIN_LOG_LEVEL=0 to see everything.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # transformers is used without torch (tokenizers and configs only); its "PyTorch was not
 # found" advisory is noise here.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

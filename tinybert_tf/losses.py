@@ -1,0 +1,63 @@
+"""TinyBERT's distillation losses (Jiao et al. 2020, eqs. 7-12), as plain TF functions.
+
+Shapes: hidden states (batch, seq, hidden); attention scores (batch, heads, seq, seq),
+PRE-softmax, unmasked (as `BertEncoder` returns them); `attention_mask` (batch, seq),
+1 for real tokens. Every loss is a mean over its elements, as the official code's
+`MSELoss()` is.
+"""
+
+from tinybert_tf.backend import tf
+
+
+def mse(a, b):
+    return tf.reduce_mean(tf.math.squared_difference(a, b))
+
+
+def hidden_loss(student_hidden, teacher_hidden, projection=None):
+    """MSE(H_S W_h, H_T): `projection` maps the student width to the teacher's (eq. 8);
+    it also serves the embedding loss (eq. 9), with the embedding outputs as inputs."""
+    if projection is not None:
+        student_hidden = projection(student_hidden)
+    return mse(student_hidden, teacher_hidden)
+
+
+def match_heads(student_scores, teacher_scores):
+    """Bring teacher attention scores to the student's head count.
+
+    Equal counts: unchanged (per-head MSE, as the paper). Teacher heads a multiple of the
+    student's: consecutive groups of teacher heads are averaged, so each student head
+    learns the mean map of its group. Otherwise both sides are averaged over all heads.
+    Returns (student, teacher) of equal shape.
+    """
+    s_heads, t_heads = student_scores.shape[1], teacher_scores.shape[1]
+    if s_heads == t_heads:
+        return student_scores, teacher_scores
+    if t_heads % s_heads == 0:
+        shape = tf.shape(teacher_scores)
+        grouped = tf.reshape(teacher_scores, [shape[0], s_heads, t_heads // s_heads, shape[2], shape[3]])
+        return student_scores, tf.reduce_mean(grouped, axis=2)
+    return (tf.reduce_mean(student_scores, axis=1, keepdims=True),
+            tf.reduce_mean(teacher_scores, axis=1, keepdims=True))
+
+
+def attention_loss(student_scores, teacher_scores, attention_mask):
+    """MSE between pre-softmax attention matrices (eq. 7), heads matched by
+    `match_heads`. Scores at padded KEY positions are set to 0 on both sides, as the
+    official code does (it zeroes entries <= -1e2 after adding the -1e4 mask)."""
+    student_scores, teacher_scores = match_heads(student_scores, teacher_scores)
+    keep = tf.cast(attention_mask, student_scores.dtype)[:, None, None, :]
+    return mse(student_scores * keep, teacher_scores * keep)
+
+
+def soft_cross_entropy(student_logits, teacher_logits, temperature=1.0):
+    """Prediction-layer loss (eq. 10): -sum softmax(z_T/t) * log_softmax(z_S/t), batch mean."""
+    targets = tf.nn.softmax(teacher_logits / temperature, axis=-1)
+    log_probs = tf.nn.log_softmax(student_logits / temperature, axis=-1)
+    return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
+
+
+def prediction_loss(student_logits, teacher_logits, temperature=1.0, regression=False):
+    """Soft cross-entropy for classification; MSE on logits for regression tasks."""
+    if regression:
+        return mse(student_logits, teacher_logits)
+    return soft_cross_entropy(student_logits, teacher_logits, temperature)
