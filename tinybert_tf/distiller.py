@@ -1,0 +1,201 @@
+"""`Distiller`: a keras.Model that trains a student BERT on TinyBERT's losses against a frozen teacher."""
+
+from typing import Sequence, Union
+
+from tinybert_tf import losses
+from tinybert_tf.backend import keras, tf
+from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
+from tinybert_tf.models import BertClassifier
+
+# Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
+STAGES = {
+    "general": ("embedding", "attention", "hidden"),        # general distillation, unlabelled text
+    "intermediate": ("embedding", "attention", "hidden"),   # task distillation step 1
+    "prediction": ("prediction",),                          # task distillation step 2
+    "all": ("embedding", "attention", "hidden", "prediction"),
+}
+PROJECTIONS = ("shared", "per_layer", "none")
+
+
+@keras.saving.register_keras_serializable(package="tinybert_tf")
+class Distiller(keras.Model):
+    """TinyBERT distillation as a Keras model: `compile` it, then `fit`.
+
+    Holds a frozen teacher and a trainable student (both `BertClassifier`, or both
+    `BertEncoder` for general distillation), each in its distillation view (every hidden
+    state and pre-softmax attention score), plus the learned projections W_e/W_h that map
+    student widths to the teacher's. `train_step` computes the active loss terms; each
+    shows as its own metric (`embedding_loss`, `attention_loss`, `hidden_loss`,
+    `prediction_loss`, and `loss`, their weighted sum), and with labels, the student's
+    `accuracy`. `call` returns the student's logits (or sequence output for encoders),
+    so `predict`/`evaluate` work as for the student.
+
+    Losses (see `tinybert_tf.losses`): embedding MSE(E_S W_e, E_T); attention MSE on
+    pre-softmax scores with padded keys zeroed, per head, or head groups averaged when the
+    counts differ (`losses.match_heads`); hidden MSE(H_S^m W_h, H_T^g(m)) summed over the
+    student's layers; prediction soft cross-entropy at `temperature` (MSE on logits for
+    regression).
+
+    Args:
+        student: the model to train (`BertClassifier` or `BertEncoder`).
+        teacher: the frozen teacher, of the same kind.
+        layer_mapping: `uniform`, `top`, `bottom`, or a list of teacher layers (1-based),
+            one per student layer (`tinybert_tf.layer_mapping`).
+        projection: `shared` (one W_h for the embeddings and all layers, as the official
+            code), `per_layer` (one per mapped layer, W_e separate), or `none` (needs
+            equal hidden sizes).
+
+    Example:
+    ```python
+    distiller = Distiller(student, teacher, layer_mapping="uniform")
+    distiller.compile(optimizer=keras.optimizers.Adam(5e-5), stage="intermediate")
+    distiller.fit(train_ds, validation_data=dev_ds, epochs=10)
+    distiller.compile(optimizer=keras.optimizers.Adam(3e-5), stage="prediction", temperature=1.0)
+    distiller.fit(train_ds, validation_data=dev_ds, epochs=3)
+    student = distiller.export_student()   # plain BertClassifier, no projections
+    ```
+    """
+
+    def __init__(self, student, teacher, layer_mapping: Union[str, Sequence[int]] = "uniform",
+                 projection: str = "shared", name="distiller", **kwargs):
+        super().__init__(name=name, **kwargs)
+        if type(student) is not type(teacher):
+            raise ValueError(f"Student ({type(student).__name__}) and teacher ({type(teacher).__name__}) must be "
+                             "the same kind: both BertClassifier (task distillation) or both BertEncoder (general).")
+        self.is_classifier = isinstance(student, BertClassifier)
+        if self.is_classifier and student.num_labels != teacher.num_labels:
+            raise ValueError(f"The student has {student.num_labels} outputs, the teacher {teacher.num_labels}; "
+                             "build the student for the teacher's labels.")
+        self.student = student.as_distillation_model()
+        self.teacher = teacher.as_distillation_model()
+        self.teacher.trainable = False
+        s_config, t_config = self._encoder(self.student).config, self._encoder(self.teacher).config
+        self.layer_mapping = make_layer_mapping(s_config.num_hidden_layers, t_config.num_hidden_layers, layer_mapping)
+        if projection not in PROJECTIONS:
+            raise ValueError(f"projection={projection!r}; use one of {PROJECTIONS}.")
+        if projection == "none" and s_config.hidden_size != t_config.hidden_size:
+            raise ValueError(f"projection='none' needs equal hidden sizes; student {s_config.hidden_size}, teacher "
+                             f"{t_config.hidden_size}. Use 'shared' or 'per_layer'.")
+        self.projection = projection
+        width = t_config.hidden_size
+        if projection == "shared":
+            self.projections = [keras.layers.Dense(width, name="fit_dense")]
+        elif projection == "per_layer":
+            self.projections = [keras.layers.Dense(width, name=f"fit_dense_{i}")
+                                for i in range(s_config.num_hidden_layers + 1)]
+        else:
+            self.projections = []
+        for p in self.projections:
+            p.build((None, None, s_config.hidden_size))
+        self.stage = None
+
+    @staticmethod
+    def _encoder(model):
+        return model.encoder if isinstance(model, BertClassifier) else model
+
+    def _project(self, index, hidden):
+        if not self.projections:
+            return hidden
+        return self.projections[0 if self.projection == "shared" else index](hidden)
+
+    # --- Keras API ---------------------------------------------------------------------
+    def compile(self, optimizer="adam", stage="intermediate", embedding_weight=1.0, attention_weight=1.0,
+                hidden_weight=1.0, prediction_weight=1.0, temperature=1.0, **kwargs):
+        """Args:
+            optimizer: any Keras optimizer.
+            stage: `general`, `intermediate` (task step 1), `prediction` (task step 2) or
+                `all`; selects the loss terms (`STAGES`).
+            embedding_weight, attention_weight, hidden_weight, prediction_weight: loss weights.
+            temperature: softmax temperature of the prediction loss.
+        """
+        if stage not in STAGES:
+            raise ValueError(f"stage={stage!r}; use one of {sorted(STAGES)}.")
+        if "prediction" in STAGES[stage] and not self.is_classifier:
+            raise ValueError(f"stage={stage!r} needs logits: distil BertClassifier models, not encoders.")
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}.")
+        super().compile(optimizer=optimizer, **kwargs)
+        self.stage = stage
+        self.temperature = float(temperature)
+        self.loss_weights = {"embedding": float(embedding_weight), "attention": float(attention_weight),
+                             "hidden": float(hidden_weight), "prediction": float(prediction_weight)}
+        self.terms = STAGES[stage]
+        self.trackers = {"total": keras.metrics.Mean(name="loss")}
+        self.trackers.update({name: keras.metrics.Mean(name=f"{name}_loss") for name in self.terms})
+        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy") if (
+            self.is_classifier and not self._is_regression) else None
+
+    @property
+    def _is_regression(self):
+        return self.is_classifier and self.student.num_labels == 1
+
+    @property
+    def metrics(self):
+        if self.stage is None:
+            return []
+        return list(self.trackers.values()) + ([self.accuracy] if self.accuracy is not None else [])
+
+    def call(self, inputs, training=False):
+        out = self.student(inputs, training=training)
+        return out["logits"] if self.is_classifier else out["sequence_output"]
+
+    def compute_losses(self, inputs, training=False):
+        """Each active loss term (unweighted) for a batch; also returns the student outputs."""
+        teacher = self.teacher(inputs, training=False)
+        student = self.student(inputs, training=training)
+        terms = {}
+        if "embedding" in self.terms:
+            terms["embedding"] = losses.hidden_loss(self._project(0, student["hidden_states"][0]),
+                                                    teacher["hidden_states"][0])
+        if "attention" in self.terms:
+            mask = inputs["attention_mask"]
+            terms["attention"] = tf.add_n([
+                losses.attention_loss(student["attention_scores"][m], teacher["attention_scores"][g - 1], mask)
+                for m, g in enumerate(self.layer_mapping)])
+        if "hidden" in self.terms:
+            terms["hidden"] = tf.add_n([
+                losses.hidden_loss(self._project(m + 1, student["hidden_states"][m + 1]), teacher["hidden_states"][g])
+                for m, g in enumerate(self.layer_mapping)])
+        if "prediction" in self.terms:
+            terms["prediction"] = losses.prediction_loss(student["logits"], teacher["logits"], self.temperature,
+                                                         regression=self._is_regression)
+        return terms, student
+
+    def _total(self, terms):
+        return tf.add_n([self.loss_weights[name] * value for name, value in terms.items()])
+
+    def _update_metrics(self, terms, total, labels, student):
+        self.trackers["total"].update_state(total)
+        for name, value in terms.items():
+            self.trackers[name].update_state(value)
+        if labels is not None and self.accuracy is not None:
+            self.accuracy.update_state(labels, student["logits"])
+        return {m.name: m.result() for m in self.metrics}
+
+    @staticmethod
+    def _unpack(data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return x, y
+
+    def train_step(self, data):
+        if self.stage is None:
+            raise RuntimeError("Compile the Distiller (optimizer, stage, loss weights) before fit().")
+        x, y = self._unpack(data)
+        with tf.GradientTape() as tape:
+            terms, student = self.compute_losses(x, training=True)
+            total = self._total(terms)
+            # Gradients are summed across replicas; scale so the step equals the global mean.
+            scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
+        variables = self.student.trainable_variables + [w for p in self.projections for w in p.trainable_variables]
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return self._update_metrics(terms, total, y, student)
+
+    def test_step(self, data):
+        x, y = self._unpack(data)
+        terms, student = self.compute_losses(x, training=False)
+        return self._update_metrics(terms, self._total(terms), y, student)
+
+    def export_student(self):
+        """The student as a plain inference model (weights copied; no projections, no
+        distillation outputs): what gets saved, pruned and exported."""
+        return self.student.as_inference_model()
