@@ -1,11 +1,8 @@
 """Extract `small_fine_foods` from Debian's r-cran-modeldata into JSONL files.
 
 Provenance script for `tinybert_tf/datasets/fine_foods/`: run it to re-create
-the shipped files (they are committed, so users never need to). No R needed:
-the package keeps its data in an R lazy-load database, `Rdata.rdx` (a gzip'd R
-serialization of offsets) + `Rdata.rdb` (records: 4-byte big-endian length,
-the byte `Z`, a raw LZMA2 stream). The PyPI package `rdata` parses both the
-index and each record's payload.
+the shipped files (they are committed, so users never need to). No R needed
+(see `rdata_lazy.py`; needs `pip install rdata`).
 
 Usage:
     python scripts/extract_fine_foods.py OUT_DIR
@@ -13,43 +10,12 @@ Usage:
 
 import glob
 import json
-import lzma
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
-import warnings
-
-import rdata
-
-# rdata warns that the .rdx extension is unusual; the format is what it expects.
-warnings.filterwarnings("ignore", module="rdata")
-
-
-def _read_lazy_db(data_dir):
-    index = rdata.conversion.convert(
-        rdata.parser.parse_file(os.path.join(data_dir, "Rdata.rdx"))
-    )
-    with open(os.path.join(data_dir, "Rdata.rdb"), "rb") as f:
-        db = f.read()
-
-    def load(name):
-        offset, length = (int(v) for v in index["variables"][name])
-        record = db[offset : offset + length]
-        (size,) = struct.unpack(">i", record[:4])
-        if record[4:5] != b"Z":
-            raise ValueError(f"{name}: expected an LZMA record, got {record[4:5]!r}")
-        payload = lzma.decompress(
-            record[5:],
-            format=lzma.FORMAT_RAW,
-            filters=[{"id": lzma.FILTER_LZMA2}],
-        )
-        assert len(payload) == size, (len(payload), size)
-        return rdata.conversion.convert(rdata.parser.parse_data(payload))
-
-    return load
+from rdata_lazy import read_lazy_db
 
 
 def main(out_dir):
@@ -59,7 +25,7 @@ def main(out_dir):
         subprocess.run(["dpkg", "-x", deb, os.path.join(tmp, "x")], check=True)
         data_dir = glob.glob(os.path.join(tmp, "x/usr/lib/R/site-library/modeldata/data"))[0]
         version = os.path.basename(deb).split("_")[1]
-        load = _read_lazy_db(data_dir)
+        load = read_lazy_db(data_dir)
         # `data(small_fine_foods)` defines two data frames, stored under their own names.
         frames = {name: load(name) for name in ("training_data", "testing_data")}
     os.makedirs(out_dir, exist_ok=True)

@@ -50,6 +50,22 @@ def _cmd_evaluate(args):
     print(json.dumps({"model": args.model, "task": args.task, "split": args.split, **metrics}, indent=2))
 
 
+def _cmd_distill_general(args):
+    from tinybert_tf import distill
+
+    config = _config_from_args(distill.GeneralDistillConfig, args)
+    distill.general_distill(config)
+    print(f"general-distilled student saved to {config.output_dir}")
+
+
+def _cmd_distill_task(args):
+    from tinybert_tf import distill
+
+    config = _config_from_args(distill.TaskDistillConfig, args)
+    _, metrics = distill.task_distill(config)
+    print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
+
+
 def build_parser():
     from tinybert_tf import teacher
 
@@ -59,6 +75,16 @@ def build_parser():
     ft = sub.add_parser("finetune", help="fine-tune a teacher (or any BERT) on a task and save it")
     _add_dataclass_args(ft, teacher.FineTuneConfig)
     ft.set_defaults(func=_cmd_finetune)
+
+    from tinybert_tf import distill
+
+    gd = sub.add_parser("distill-general", help="general distillation of a student on unlabelled text")
+    _add_dataclass_args(gd, distill.GeneralDistillConfig)
+    gd.set_defaults(func=_cmd_distill_general)
+
+    td = sub.add_parser("distill-task", help="task distillation (intermediate layers, then prediction layer)")
+    _add_dataclass_args(td, distill.TaskDistillConfig)
+    td.set_defaults(func=_cmd_distill_task)
 
     ev = sub.add_parser("evaluate", help="evaluate a saved classifier on a task split")
     ev.add_argument("--model", required=True, help="a saved classifier directory")

@@ -187,13 +187,21 @@ class Distiller(keras.Model):
             # Gradients are summed across replicas; scale so the step equals the global mean.
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
         variables = self.student.trainable_variables + [w for p in self.projections for w in p.trainable_variables]
-        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        # Each stage leaves some variables out of its losses (the head in step 1, the
+        # projections in step 2): they get no gradient and stay as they are.
+        grads = tape.gradient(scaled, variables)
+        self.optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
         return self._update_metrics(terms, total, y, student)
 
     def test_step(self, data):
         x, y = self._unpack(data)
         terms, student = self.compute_losses(x, training=False)
         return self._update_metrics(terms, self._total(terms), y, student)
+
+    def get_config(self):
+        # The teacher and student are models with their own configs; a Distiller is
+        # rebuilt from them, not deserialized. Checkpoints use save_weights().
+        return {"layer_mapping": self.layer_mapping, "projection": self.projection, "name": self.name}
 
     def export_student(self):
         """The student as a plain inference model (weights copied; no projections, no

@@ -1,0 +1,75 @@
+"""General and task distillation stages end to end on tiny models (CLI and API)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained
+from tinybert_tf import distill, teacher as teacher_lib
+from tests.conftest import tiny_config
+from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def pretrained_dir(tokenizer, tmp_path):
+    config = tiny_config(tokenizer.vocab_size, num_hidden_layers=4, hidden_size=48, num_attention_heads=4,
+                         intermediate_size=96)
+    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(["the tea is sweet .", "this snack is great !", "it is not good , bad coffee ."] * 20))
+    return str(path)
+
+
+def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tmp_path):  # noqa: F811
+    general = distill.GeneralDistillConfig(
+        teacher=pretrained_dir, student="tinybert2-128", corpus=corpus, max_length=16, batch_size=8,
+        epochs=1, learning_rate=1e-3, output_dir=str(tmp_path / "general"))
+    student, history = distill.general_distill(general)
+    assert {"loss", "attention_loss", "hidden_loss", "embedding_loss"} <= set(history.history)
+    assert load_pretrained(general.output_dir).config.hidden_size == 128
+    assert not os.path.exists(os.path.join(general.output_dir, "backup"))  # cleaned after a finished run
+
+    teacher_dir = str(tmp_path / "teacher")
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+                                                     max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
+    task = distill.TaskDistillConfig(teacher=teacher_dir, student=general.output_dir, task=toy_task_dir,
+                                     max_length=16, batch_size=16, intermediate_epochs=3, prediction_epochs=6,
+                                     intermediate_learning_rate=1e-3, prediction_learning_rate=3e-3,
+                                     output_dir=str(tmp_path / "student"))
+    student, metrics = distill.task_distill(task)
+    assert set(metrics["dev"]) == {"accuracy", "f1", "mcc"}
+    saved = load_pretrained(task.output_dir)
+    assert saved.classifier.encoder.config.num_hidden_layers == 2 and saved.labels == ["great", "other"]
+    # The saved student is the plain classifier: evaluate() works on it like on a teacher.
+    assert teacher_lib.evaluate(task.output_dir, toy_task_dir, "test") == pytest.approx(metrics["test"])
+
+
+def test_finished_stage_is_not_repeated(pretrained_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+    teacher_dir = str(tmp_path / "teacher")
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+                                                     max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
+    args = ["distill-task", "--teacher", teacher_dir, "--student", "teacher-l2", "--task", toy_task_dir,
+            "--max-length", "16", "--batch-size", "16", "--intermediate-epochs", "1", "--prediction-epochs", "4",
+            "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",
+            "--output-dir", str(tmp_path / "s")]
+    assert cli.main(args) == 0
+    first = json.loads(open(tmp_path / "s" / "metrics.json").read())
+    assert first["dev"]["accuracy"] >= 0.8, first  # a teacher-initialised student learns the task
+    assert os.path.isfile(tmp_path / "s" / "backup_step1.done.weights.h5")
+    capsys.readouterr()
+    assert cli.main(args) == 0  # both stages load their finished weights instead of training
+    assert "finished before" in capsys.readouterr().out
+    again = json.loads(open(tmp_path / "s" / "metrics.json").read())
+    assert again["test"] == pytest.approx(first["test"])
+
+
+def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+    with pytest.raises(ValueError, match="no classifier head"):
+        distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_dir, task=toy_task_dir,
+                                                       output_dir=str(tmp_path / "x")))

@@ -1,0 +1,240 @@
+"""Distillation stages: general distillation on unlabelled text, then task distillation
+(step 1: intermediate layers, step 2: prediction layer, best dev checkpoint kept).
+
+Each stage is a config dataclass (the CLI's flags) and a function. Each can be
+interrupted and resumed: `keras.callbacks.BackupAndRestore` writes the model, the
+optimizer and the position in the epoch to `<output_dir>/backup` every
+`backup_every_steps` steps; running the same command again continues from there.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import time
+from typing import List, Optional
+
+import numpy as np
+
+from tinybert_tf import data as data_lib
+from tinybert_tf.backend import keras, tf
+from tinybert_tf.checkpoint import load_pretrained, save_pretrained
+from tinybert_tf.distiller import Distiller
+from tinybert_tf.layer_mapping import parse_layer_mapping
+from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.student import build_student
+from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits
+
+
+@dataclasses.dataclass
+class GeneralDistillConfig:
+    """General distillation: a student learns the pretrained teacher's attention and hidden
+    states on unlabelled text (no prediction loss).
+
+    Args:
+        teacher: the pretrained (not fine-tuned) teacher: directory or short name.
+        student: a preset (`tinybert4`, `tinybert6`, `tinybert2-128`, `teacher-l<M>`).
+        init: `random` or `teacher` (copy teacher layers; needs the teacher's widths);
+            default: `teacher` when possible.
+        corpus: a .txt/.txt.gz file, one segment a line; default the shipped Brown+Austen.
+        max_segments: use only the first N corpus lines (short runs).
+        output_dir: where the student encoder is saved (HF layout).
+    """
+
+    teacher: str = "minilm-l6"
+    student: str = "tinybert4"
+    init: Optional[str] = None
+    corpus: Optional[str] = None
+    max_segments: Optional[int] = None
+    max_length: int = 128
+    batch_size: int = 32
+    epochs: int = 1
+    learning_rate: float = 1e-4
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    layer_mapping: str = "uniform"
+    projection: str = "shared"
+    output_dir: str = "runs/general"
+    backup_every_steps: int = 50
+    seed: int = 0
+
+
+@dataclasses.dataclass
+class TaskDistillConfig:
+    """Task distillation from a fine-tuned teacher.
+
+    Args:
+        teacher: the fine-tuned teacher directory (`tinybert-tf finetune` output).
+        student: a general-distilled student directory, or a preset for a student without
+            general distillation (see `GeneralDistillConfig.student`).
+        init: with a preset: `random` or `teacher`.
+        task: `fine_foods`, `glue/<task>` or a directory of files.
+        augmented_file: JSONL of augmented training examples (`tinybert-tf augment`);
+            step 1 trains on it, step 2 on it too, as the paper does.
+        intermediate_epochs / intermediate_learning_rate: step 1 (embedding, attention,
+            hidden losses; constant learning rate). 0 epochs skips step 1.
+        prediction_epochs / prediction_learning_rate: step 2 (soft cross-entropy at
+            `temperature`, warm-up then linear decay); the best dev epoch is kept.
+    """
+
+    teacher: str = "runs/teacher"
+    student: str = "runs/general"
+    init: Optional[str] = None
+    task: str = "fine_foods"
+    augmented_file: Optional[str] = None
+    max_length: int = 128
+    batch_size: int = 32
+    intermediate_epochs: int = 2
+    intermediate_learning_rate: float = 5e-5
+    prediction_epochs: int = 2
+    prediction_learning_rate: float = 3e-5
+    temperature: float = 1.0
+    warmup_ratio: float = 0.1
+    layer_mapping: str = "uniform"
+    projection: str = "shared"
+    max_train_examples: Optional[int] = None
+    output_dir: str = "runs/student"
+    backup_every_steps: int = 50
+    seed: int = 0
+    data_dir: Optional[str] = None
+
+
+def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, callbacks=()):
+    """`fit` with BackupAndRestore (resume) and TerminateOnNaN; raises on a NaN loss.
+
+    A stage that finished leaves `<backup_dir>.done.weights.h5`: a re-run (after a crash
+    in a later stage) loads it and skips the stage instead of repeating it."""
+    sample = next(iter(train_ds))
+    distiller(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
+    done = backup_dir + ".done.weights.h5"
+    if os.path.isfile(done):
+        print(f"{done} exists: this stage finished before; loading it instead of training again.")
+        distiller.load_weights(done)
+        return None
+    history = distiller.fit(
+        train_ds, validation_data=validation_data, epochs=epochs,
+        callbacks=[keras.callbacks.TerminateOnNaN(),
+                   keras.callbacks.BackupAndRestore(backup_dir, save_freq=every)] + list(callbacks))
+    losses = history.history.get("loss", [])
+    if losses and not np.all(np.isfinite(losses)):
+        raise TrainingError(f"The distillation loss became NaN/inf ({losses}); lower the learning rate.")
+    distiller.save_weights(done)
+    return history
+
+
+def _write_json(path, payload):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2)
+
+
+def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
+    """Run general distillation; saves the student encoder to `config.output_dir`.
+    Returns (student encoder, history)."""
+    keras.utils.set_random_seed(config.seed)
+    teacher = load_pretrained(config.teacher)
+    student = build_student(teacher.encoder, config.student, config.init, parse_layer_mapping(config.layer_mapping))
+    lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
+    texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
+    features = teacher.tokenizer(texts, max_length=config.max_length)
+    ds = (tf.data.Dataset.from_tensor_slices(features).shuffle(len(texts), seed=config.seed)
+          .batch(config.batch_size).prefetch(tf.data.AUTOTUNE))
+    steps = math.ceil(len(texts) / config.batch_size) * config.epochs
+    print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
+          f"tokens; {steps} steps.")
+
+    distiller = Distiller(student, teacher.encoder, parse_layer_mapping(config.layer_mapping), config.projection)
+    distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
+                                               config.weight_decay), stage="general")
+    os.makedirs(config.output_dir, exist_ok=True)
+    start = time.time()
+    history = _fit(distiller, ds, config.epochs, os.path.join(config.output_dir, "backup"),
+                   config.backup_every_steps, callbacks=callbacks or [])
+    student = distiller.export_student()
+    save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
+    _write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
+    _write_json(os.path.join(config.output_dir, "metrics.json"), {
+        "train_seconds": round(time.time() - start, 1), "windows": len(texts),
+        "final": {k: float(v[-1]) for k, v in history.history.items()} if history else None})
+    return student, history
+
+
+def _task_student(config, teacher):
+    if os.path.isdir(config.student):
+        student = load_pretrained(config.student, num_labels=teacher.classifier.num_labels).classifier
+        if student is None:
+            raise ValueError(f"{config.student} could not be loaded as a student.")
+        return student
+    return build_student(teacher.classifier, config.student, config.init, parse_layer_mapping(config.layer_mapping))
+
+
+def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
+                 task: Optional[data_lib.TaskData] = None):
+    """Task distillation (step 1 then step 2). Saves the student classifier to
+    `config.output_dir` with its metrics. Returns (student classifier, metrics)."""
+    keras.utils.set_random_seed(config.seed)
+    teacher = load_pretrained(config.teacher)
+    if teacher.classifier is None:
+        raise ValueError(f"The teacher {config.teacher} has no classifier head; fine-tune it first "
+                         "(tinybert-tf finetune) — task distillation needs its predictions.")
+    task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
+    if task.num_labels != teacher.classifier.num_labels:
+        raise ValueError(f"The teacher predicts {teacher.classifier.num_labels} labels, task {task.name!r} has "
+                         f"{task.num_labels}.")
+    tokenizer = teacher.tokenizer
+    train = task.train
+    if config.augmented_file:
+        train = data_lib.load_text_file(config.augmented_file, label_names=task.label_names or None,
+                                        text_pair_column="text_pair" if task.train.text_pairs else None,
+                                        regression=task.is_regression)
+    if config.max_train_examples:
+        train = train.take(range(min(config.max_train_examples, len(train))))
+    train_ds = data_lib.make_dataset(train, tokenizer, config.max_length, config.batch_size, shuffle=True,
+                                     seed=config.seed)
+    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
+
+    student = _task_student(config, teacher)
+    mapping = parse_layer_mapping(config.layer_mapping)
+    distiller = Distiller(student, teacher.classifier, mapping, config.projection)
+    os.makedirs(config.output_dir, exist_ok=True)
+    start = time.time()
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
+          f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
+
+    if config.intermediate_epochs > 0:
+        distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate), stage="intermediate")
+        _fit(distiller, train_ds, config.intermediate_epochs, os.path.join(config.output_dir, "backup_step1"),
+             config.backup_every_steps, callbacks=callbacks or [])
+
+    if config.prediction_epochs > 0:
+        distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
+                                                   steps_per_epoch * config.prediction_epochs,
+                                                   config.warmup_ratio, weight_decay=0.01),
+                          stage="prediction", temperature=config.temperature)
+        best = os.path.join(config.output_dir, "best_step2.weights.h5")
+        monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
+        keep_best = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
+                                                    save_weights_only=True)
+        history = _fit(distiller, train_ds, config.prediction_epochs, os.path.join(config.output_dir, "backup_step2"),
+                       config.backup_every_steps, validation_data=dev_ds,
+                       callbacks=[keep_best] + list(callbacks or []))
+        if history is not None:  # trained now (not loaded from a finished earlier run): keep the best epoch
+            distiller.load_weights(best)
+            distiller.save_weights(os.path.join(config.output_dir, "backup_step2.done.weights.h5"))
+            os.remove(best)
+
+    student = distiller.export_student()
+    metrics = {"train_seconds": round(time.time() - start, 1)}
+    for split in ("dev", "test"):
+        examples = task.dev if split == "dev" else task.test
+        if examples is None:
+            continue
+        metrics[split] = compute_metrics(predict_logits(student, tokenizer, examples, config.max_length),
+                                         examples.labels, task.is_regression)
+    save_pretrained(student, config.output_dir, tokenizer=tokenizer, labels=task.label_names or None)
+    with open(os.path.join(config.output_dir, "labels.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"{label}\n" for label in task.label_names))
+    _write_json(os.path.join(config.output_dir, "training_config.json"),
+                {**dataclasses.asdict(config), "task_name": task.name})
+    _write_json(os.path.join(config.output_dir, "metrics.json"), metrics)
+    return student, metrics
