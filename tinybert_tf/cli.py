@@ -66,6 +66,13 @@ def _cmd_distill_task(args):
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
 
 
+def _cmd_augment(args):
+    from tinybert_tf import augment
+
+    path = augment.augment_task(_config_from_args(augment.AugmentConfig, args))
+    print(f"augmented training set: {path}")
+
+
 def build_parser():
     from tinybert_tf import teacher
 
@@ -85,6 +92,12 @@ def build_parser():
     td = sub.add_parser("distill-task", help="task distillation (intermediate layers, then prediction layer)")
     _add_dataclass_args(td, distill.TaskDistillConfig)
     td.set_defaults(func=_cmd_distill_task)
+
+    from tinybert_tf import augment
+
+    au = sub.add_parser("augment", help="TinyBERT data augmentation of a task's training set")
+    _add_dataclass_args(au, augment.AugmentConfig)
+    au.set_defaults(func=_cmd_augment)
 
     ev = sub.add_parser("evaluate", help="evaluate a saved classifier on a task split")
     ev.add_argument("--model", required=True, help="a saved classifier directory")

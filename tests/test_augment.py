@@ -1,0 +1,71 @@
+import json
+import os
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained
+from tinybert_tf.augment import AugmentConfig, Augmenter, augment_task
+from tests.conftest import tiny_config
+from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def teacher_dir(tokenizer, tmp_path):
+    return save_pretrained(BertEncoder(tiny_config(tokenizer.vocab_size)), str(tmp_path / "t"), tokenizer=tokenizer)
+
+
+def test_embedding_neighbours_replace_words(teacher_dir):
+    augmenter = Augmenter(load_pretrained(teacher_dir), top_k=3, seed=0)
+    assert augmenter.words("This TEA, great!") == ["this", "tea", ",", "great", "!"]
+    copies = augmenter.augment("this tea is great !", copies=5, replace_prob=1.0)
+    assert len(copies) == 5
+    for text in copies:
+        words = text.split()
+        assert words[-1] == "!" and len(words) == 5  # punctuation kept, one word per word
+        assert all(w != o for w, o in zip(words[:4], ["this", "tea", "is", "great"]))  # p=1: all replaced
+        assert all(w.isalpha() and not w.startswith("##") for w in words[:4])
+    assert augmenter.augment("this tea is great", 2, 0.0) == ["this tea is great"] * 2
+
+
+def test_mlm_head_proposes_single_piece_words(teacher_dir, config):
+    h, v = config.hidden_size, config.vocab_size
+    path = os.path.join(teacher_dir, "model.safetensors")
+    tensors = dict(load_file(path))
+    tensors = {"bert." + k: t for k, t in tensors.items()}
+    bias = np.full(v, -10.0, np.float32)
+    great = load_pretrained(teacher_dir).tokenizer.get_vocab()["great"]
+    bias[great] = 50.0  # the MLM always proposes "great"
+    tensors.update({
+        "cls.predictions.transform.dense.weight": np.eye(h, dtype=np.float32),
+        "cls.predictions.transform.dense.bias": np.zeros(h, np.float32),
+        "cls.predictions.transform.LayerNorm.weight": np.ones(h, np.float32),
+        "cls.predictions.transform.LayerNorm.bias": np.zeros(h, np.float32),
+        "cls.predictions.bias": bias,
+    })
+    save_file(tensors, path)
+    pretrained = load_pretrained(teacher_dir)
+    assert pretrained.mlm_head is not None
+    augmenter = Augmenter(pretrained, top_k=1, seed=0)
+    assert augmenter.augment("the tea is sweet", 1, 1.0) == ["great great great great"]
+
+
+def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+    out = str(tmp_path / "aug.jsonl")
+    config = AugmentConfig(teacher=teacher_dir, task=toy_task_dir, output_file=out, num_augmented=3, top_k=4,
+                           max_examples=10)
+    augment_task(config)
+    rows = [json.loads(line) for line in open(out)]
+    assert len(rows) == 10 * 4 and {r["label"] for r in rows} == {"great", "other"}
+    assert "expected" in capsys.readouterr().out
+    first = open(out).read()
+    augment_task(config)
+    assert "reusing" in capsys.readouterr().out and open(out).read() == first
+    # Same seed, fresh file: identical output.
+    os.remove(out)
+    assert cli.main(["augment", "--teacher", teacher_dir, "--task", toy_task_dir, "--output-file", out,
+                     "--num-augmented", "3", "--top-k", "4", "--max-examples", "10"]) == 0
+    assert open(out).read() == first
+    with pytest.raises(ValueError, match="replace_prob"):
+        augment_task(AugmentConfig(teacher=teacher_dir, task=toy_task_dir, replace_prob=2.0))

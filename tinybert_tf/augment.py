@@ -1,0 +1,190 @@
+"""TinyBERT's data augmentation: word replacement by teacher-MLM candidates or embedding neighbours.
+
+For each example, `num_augmented` copies are made; in each, every word is replaced with
+probability `replace_prob` by
+- one of the teacher MLM's top-`top_k` predictions for that word masked, when the word is
+  a single WordPiece and the teacher has an MLM head (the paper's rule), else
+- one of the `top_k` nearest whole-word vocabulary entries to the word's mean WordPiece
+  embedding (cosine, in the teacher's input embedding matrix) — the paper uses GloVe
+  neighbours here; a teacher without an MLM head (like MiniLM) uses this for every word.
+Words are BERT's basic tokens (the tokenizer's own normalizer and pre-tokenizer), so the
+augmented text is lower-cased for uncased vocabularies and joined with spaces, as the
+official code's output is. Originals are kept first in the output.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import random
+import time
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from tinybert_tf import data as data_lib
+
+
+@dataclasses.dataclass
+class AugmentConfig:
+    """Args:
+        teacher: the teacher (directory or short name) whose MLM head / embeddings propose words.
+        task: the task whose training split is augmented.
+        output_file: JSONL to write (`text`, [`text_pair`,] `label`); reused when it exists
+            and was made with the same settings.
+        replace_prob: p_t, the probability of replacing each word (paper: 0.4).
+        num_augmented: N_a, augmented copies per example (paper: 20).
+        top_k: K candidates per word (paper: 15).
+        max_examples: augment only the first N training examples.
+    """
+
+    teacher: str = "minilm-l6"
+    task: str = "fine_foods"
+    output_file: str = "runs/augmented/train_augmented.jsonl"
+    replace_prob: float = 0.4
+    num_augmented: int = 20
+    top_k: int = 15
+    max_examples: Optional[int] = None
+    seed: int = 0
+    data_dir: Optional[str] = None
+
+
+class Augmenter:
+    """Proposes replacements for words using a loaded teacher (`PretrainedBert`)."""
+
+    def __init__(self, pretrained, top_k=15, seed=0):
+        self.tokenizer = pretrained.tokenizer
+        self.encoder = pretrained.encoder
+        self.mlm_head = pretrained.mlm_head
+        self.top_k = top_k
+        self.rng = random.Random(seed)
+        vocab = self.tokenizer.get_vocab()
+        self.id_to_token = {i: t for t, i in vocab.items()}
+        # Whole words only: no '##' continuation pieces, no [special] tokens, letters only.
+        self.word_ids = np.array(sorted(i for t, i in vocab.items() if t.isalpha() and not t.startswith("##")))
+        matrix = self.encoder.get_layer("word_embeddings").embeddings.numpy()
+        self.embeddings = matrix
+        normed = matrix[self.word_ids]
+        self.word_matrix = normed / np.linalg.norm(normed, axis=1, keepdims=True).clip(1e-6)
+        self._neighbours: Dict[str, List[str]] = {}
+        backend = self.tokenizer.hf_tokenizer.backend_tokenizer
+        self._normalize, self._pre_tokenize = backend.normalizer, backend.pre_tokenizer
+
+    def words(self, text: str) -> List[str]:
+        normalized = self._normalize.normalize_str(text) if self._normalize else text
+        return [w for w, _ in self._pre_tokenize.pre_tokenize_str(normalized)]
+
+    def prepare_neighbours(self, words, batch=2048):
+        """Nearest whole-word neighbours of every word in `words`, computed in batches once."""
+        todo = sorted({w for w in words if w.isalpha() and w not in self._neighbours})
+        for start in range(0, len(todo), batch):
+            chunk = todo[start:start + batch]
+            pieces = self.tokenizer.hf_tokenizer(chunk, add_special_tokens=False)["input_ids"]
+            vectors = np.stack([self.embeddings[p].mean(0) for p in pieces])
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-6)
+            scores = vectors @ self.word_matrix.T
+            top = np.argpartition(-scores, self.top_k + 1, axis=1)[:, : self.top_k + 1]
+            for word, row, cand in zip(chunk, scores, top):
+                cand = cand[np.argsort(-row[cand])]
+                tokens = [self.id_to_token[int(self.word_ids[c])] for c in cand]
+                self._neighbours[word] = [t for t in tokens if t != word][: self.top_k]
+
+    def _mlm_candidates(self, words, positions):
+        """Top-k MLM predictions for each single-piece word at `positions`, masking one at a time."""
+        texts = [" ".join(words[:p] + [self.tokenizer.hf_tokenizer.mask_token] + words[p + 1:]) for p in positions]
+        batch = self.tokenizer(texts, max_length=min(512, len(words) + 16), padding="longest")
+        logits = self.mlm_head(self.encoder(batch)["sequence_output"]).numpy()
+        mask_id = self.tokenizer.hf_tokenizer.mask_token_id
+        out = {}
+        for row, pos in enumerate(positions):
+            where = np.where(batch["input_ids"][row] == mask_id)[0]
+            if len(where):
+                top = np.argsort(-logits[row, where[0]])[: self.top_k + 1]
+                tokens = [self.id_to_token[int(t)] for t in top]
+                out[pos] = [t for t in tokens if t.isalpha() and t != words[pos]][: self.top_k]
+        return out
+
+    def augment(self, text: str, copies: int, replace_prob: float) -> List[str]:
+        words = self.words(text)
+        replaceable = [i for i, w in enumerate(words) if w.isalpha()]
+        mlm = {}
+        if self.mlm_head is not None:
+            single = [i for i in replaceable
+                      if len(self.tokenizer.hf_tokenizer(words[i], add_special_tokens=False)["input_ids"]) == 1]
+            if single:
+                mlm = self._mlm_candidates(words, single)
+        self.prepare_neighbours(words[i] for i in replaceable)
+        results = []
+        for _ in range(copies):
+            new = list(words)
+            for i in replaceable:
+                if self.rng.random() < replace_prob:
+                    candidates = mlm.get(i) or self._neighbours.get(words[i])
+                    if candidates:
+                        new[i] = self.rng.choice(candidates)
+            results.append(" ".join(new))
+        return results
+
+
+def _settings_key(config, n_examples):
+    fields = dataclasses.asdict(config)
+    fields.pop("output_file")
+    fields["n_examples"] = n_examples
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def augment_task(config: AugmentConfig) -> str:
+    """Write the augmented training set (originals first, then copies) to
+    `config.output_file` and return its path; reuse it if already made with the same settings."""
+    from tinybert_tf.checkpoint import load_pretrained
+
+    if not 0.0 <= config.replace_prob <= 1.0 or config.num_augmented < 0 or config.top_k < 1:
+        raise ValueError("Need 0 <= replace_prob <= 1, num_augmented >= 0 and top_k >= 1.")
+    task = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
+    train = task.train
+    if config.max_examples:
+        train = train.take(range(min(config.max_examples, len(train))))
+    key = _settings_key(config, len(train))
+    meta_path = config.output_file + ".meta.json"
+    if os.path.isfile(config.output_file) and os.path.isfile(meta_path):
+        with open(meta_path, encoding="utf-8") as f:
+            if json.load(f).get("key") == key:
+                print(f"{config.output_file} already holds this augmentation; reusing it.")
+                return config.output_file
+
+    pretrained = load_pretrained(config.teacher)
+    augmenter = Augmenter(pretrained, config.top_k, config.seed)
+    total = len(train) * (config.num_augmented + 1)
+    avg_bytes = sum(len(t) for t in train.texts) / len(train) + 40
+    # Calibrate on a few examples before promising a time.
+    start = time.time()
+    probe = min(20, len(train))
+    augmenter.prepare_neighbours(w for t in train.texts for w in augmenter.words(t))
+    for t in train.texts[:probe]:
+        augmenter.augment(t, config.num_augmented, config.replace_prob)
+    per_example = (time.time() - start) / probe
+    print(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows; "
+          f"expected ~{total * avg_bytes / 1e6:.1f} MB and ~{per_example * len(train) / 60:.1f} min "
+          f"({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
+          f"p={config.replace_prob}, K={config.top_k}).")
+
+    augmenter.rng.seed(config.seed)  # the calibration must not change the output
+    label_of = (lambda y: float(y)) if task.is_regression else (lambda y: task.label_names[int(y)])
+    os.makedirs(os.path.dirname(os.path.abspath(config.output_file)), exist_ok=True)
+    tmp = config.output_file + ".partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        rows = []
+        for i, text in enumerate(train.texts):
+            pair = train.text_pairs[i] if train.text_pairs is not None else None
+            for new in [text] + augmenter.augment(text, config.num_augmented, config.replace_prob):
+                row = {"text": new, "label": label_of(train.labels[i])}
+                if pair is not None:
+                    row["text_pair"] = pair
+                rows.append(row)
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, config.output_file)
+    with open(meta_path, "w", encoding="utf-8") as f:
+        json.dump({"key": key, "settings": dataclasses.asdict(config), "rows": total,
+                   "seconds": round(time.time() - start, 1)}, f, indent=2)
+    return config.output_file
