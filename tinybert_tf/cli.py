@@ -74,30 +74,23 @@ def _cmd_augment(args):
 
 
 def build_parser():
-    from tinybert_tf import teacher
+    from tinybert_tf import augment, distill, teacher
 
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ft = sub.add_parser("finetune", help="fine-tune a teacher (or any BERT) on a task and save it")
-    _add_dataclass_args(ft, teacher.FineTuneConfig)
-    ft.set_defaults(func=_cmd_finetune)
-
-    from tinybert_tf import distill
-
-    gd = sub.add_parser("distill-general", help="general distillation of a student on unlabelled text")
-    _add_dataclass_args(gd, distill.GeneralDistillConfig)
-    gd.set_defaults(func=_cmd_distill_general)
-
-    td = sub.add_parser("distill-task", help="task distillation (intermediate layers, then prediction layer)")
-    _add_dataclass_args(td, distill.TaskDistillConfig)
-    td.set_defaults(func=_cmd_distill_task)
-
-    from tinybert_tf import augment
-
-    au = sub.add_parser("augment", help="TinyBERT data augmentation of a task's training set")
-    _add_dataclass_args(au, augment.AugmentConfig)
-    au.set_defaults(func=_cmd_augment)
+    # Commands whose flags are the fields of one config dataclass, in pipeline order.
+    for name, help_text, config_cls, handler in (
+        ("finetune", "fine-tune a teacher (or any BERT) on a task and save it", teacher.FineTuneConfig, _cmd_finetune),
+        ("distill-general", "general distillation of a student on unlabelled text", distill.GeneralDistillConfig,
+         _cmd_distill_general),
+        ("augment", "TinyBERT data augmentation of a task's training set", augment.AugmentConfig, _cmd_augment),
+        ("distill-task", "task distillation (intermediate layers, then prediction layer)", distill.TaskDistillConfig,
+         _cmd_distill_task),
+    ):
+        command = sub.add_parser(name, help=help_text)
+        _add_dataclass_args(command, config_cls)
+        command.set_defaults(func=handler)
 
     ev = sub.add_parser("evaluate", help="evaluate a saved classifier on a task split")
     ev.add_argument("--model", required=True, help="a saved classifier directory")

@@ -23,7 +23,7 @@ from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
-from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits
+from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits, save_fine_tuned
 
 
 @dataclasses.dataclass
@@ -231,10 +231,5 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             continue
         metrics[split] = compute_metrics(predict_logits(student, tokenizer, examples, config.max_length),
                                          examples.labels, task.is_regression)
-    save_pretrained(student, config.output_dir, tokenizer=tokenizer, labels=task.label_names or None)
-    with open(os.path.join(config.output_dir, "labels.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(f"{label}\n" for label in task.label_names))
-    _write_json(os.path.join(config.output_dir, "training_config.json"),
-                {**dataclasses.asdict(config), "task_name": task.name})
-    _write_json(os.path.join(config.output_dir, "metrics.json"), metrics)
+    save_fine_tuned(student, tokenizer, task, config, metrics)
     return student, metrics

@@ -67,10 +67,6 @@ class BertClassifier(DistillationOutputsMixin, keras.Model):
             "name": self.name,
         }
 
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**config)
-
     @property
     def has_distillation_outputs(self):
         return self.encoder.distillation_outputs

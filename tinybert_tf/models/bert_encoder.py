@@ -124,10 +124,6 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
             "name": self.name,
         }
 
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return cls(**config)
-
     @property
     def has_distillation_outputs(self):
         return self.distillation_outputs

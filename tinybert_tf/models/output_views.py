@@ -6,6 +6,11 @@ class DistillationOutputsMixin:
     have the same layers: the other variant is built by `_build_variant(flag)` and gets
     an exact copy of the weights."""
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # get_config returns exactly the constructor's arguments.
+        return cls(**config)
+
     @property
     def has_distillation_outputs(self) -> bool:
         raise NotImplementedError
