@@ -3,7 +3,6 @@
 import json
 import os
 
-import numpy as np
 import pytest
 
 from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained

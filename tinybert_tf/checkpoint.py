@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import socket
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf.backend import keras, tf
+from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
