@@ -8,7 +8,6 @@ optimizer and the position in the epoch to `<output_dir>/backup` every
 """
 
 import dataclasses
-import json
 import math
 import os
 import time
@@ -23,7 +22,7 @@ from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
-from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits, save_fine_tuned
+from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits, save_fine_tuned, write_json
 
 
 @dataclasses.dataclass
@@ -99,11 +98,13 @@ class TaskDistillConfig:
     data_dir: Optional[str] = None
 
 
-def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, callbacks=()):
+def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, callbacks=(), restore_best=None):
     """`fit` with BackupAndRestore (resume) and TerminateOnNaN; raises on a NaN loss.
 
-    A stage that finished leaves `<backup_dir>.done.weights.h5`: a re-run (after a crash
-    in a later stage) loads it and skips the stage instead of repeating it."""
+    `restore_best`: a weights file a ModelCheckpoint in `callbacks` keeps the best epoch
+    in; it is loaded (and removed) when training ends. A stage that finished leaves
+    `<backup_dir>.done.weights.h5`: a re-run (after a crash in a later stage) loads it and
+    skips the stage instead of repeating it."""
     sample = next(iter(train_ds))
     distiller(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
     done = backup_dir + ".done.weights.h5"
@@ -118,13 +119,11 @@ def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, c
     losses = history.history.get("loss", [])
     if losses and not np.all(np.isfinite(losses)):
         raise TrainingError(f"The distillation loss became NaN/inf ({losses}); lower the learning rate.")
+    if restore_best:
+        distiller.load_weights(restore_best)
+        os.remove(restore_best)
     distiller.save_weights(done)
     return history
-
-
-def _write_json(path, payload):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(payload, f, indent=2)
 
 
 def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
@@ -132,7 +131,8 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     Returns (student encoder, history)."""
     keras.utils.set_random_seed(config.seed)
     teacher = load_pretrained(config.teacher)
-    student = build_student(teacher.encoder, config.student, config.init, parse_layer_mapping(config.layer_mapping))
+    mapping = parse_layer_mapping(config.layer_mapping)
+    student = build_student(teacher.encoder, config.student, config.init, mapping)
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
     features = teacher.tokenizer(texts, max_length=config.max_length)
@@ -142,7 +142,7 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
           f"tokens; {steps} steps.")
 
-    distiller = Distiller(student, teacher.encoder, parse_layer_mapping(config.layer_mapping), config.projection)
+    distiller = Distiller(student, teacher.encoder, mapping, config.projection)
     distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
                                                config.weight_decay), stage="general")
     os.makedirs(config.output_dir, exist_ok=True)
@@ -151,20 +151,20 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
                    config.backup_every_steps, callbacks=callbacks or [])
     student = distiller.export_student()
     save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
-    _write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
-    _write_json(os.path.join(config.output_dir, "metrics.json"), {
+    write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
+    write_json(os.path.join(config.output_dir, "metrics.json"), {
         "train_seconds": round(time.time() - start, 1), "windows": len(texts),
         "final": {k: float(v[-1]) for k, v in history.history.items()} if history else None})
     return student, history
 
 
-def _task_student(config, teacher):
+def _task_student(config, teacher, mapping):
     if os.path.isdir(config.student):
         student = load_pretrained(config.student, num_labels=teacher.classifier.num_labels).classifier
         if student is None:
             raise ValueError(f"{config.student} could not be loaded as a student.")
         return student
-    return build_student(teacher.classifier, config.student, config.init, parse_layer_mapping(config.layer_mapping))
+    return build_student(teacher.classifier, config.student, config.init, mapping)
 
 
 def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
@@ -192,8 +192,8 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                      seed=config.seed)
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
 
-    student = _task_student(config, teacher)
     mapping = parse_layer_mapping(config.layer_mapping)
+    student = _task_student(config, teacher, mapping)
     distiller = Distiller(student, teacher.classifier, mapping, config.projection)
     os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
@@ -215,13 +215,9 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
         keep_best = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
                                                     save_weights_only=True)
-        history = _fit(distiller, train_ds, config.prediction_epochs, os.path.join(config.output_dir, "backup_step2"),
-                       config.backup_every_steps, validation_data=dev_ds,
-                       callbacks=[keep_best] + list(callbacks or []))
-        if history is not None:  # trained now (not loaded from a finished earlier run): keep the best epoch
-            distiller.load_weights(best)
-            distiller.save_weights(os.path.join(config.output_dir, "backup_step2.done.weights.h5"))
-            os.remove(best)
+        _fit(distiller, train_ds, config.prediction_epochs, os.path.join(config.output_dir, "backup_step2"),
+             config.backup_every_steps, validation_data=dev_ds, callbacks=[keep_best] + list(callbacks or []),
+             restore_best=best)
 
     student = distiller.export_student()
     metrics = {"train_seconds": round(time.time() - start, 1)}

@@ -93,10 +93,11 @@ class Distiller(keras.Model):
     def _encoder(model):
         return model.encoder if isinstance(model, BertClassifier) else model
 
-    def _project(self, index, hidden):
+    def _projection(self, index):
+        """W for hidden state `index` (0 = embeddings), or None without projections."""
         if not self.projections:
-            return hidden
-        return self.projections[0 if self.projection == "shared" else index](hidden)
+            return None
+        return self.projections[0 if self.projection == "shared" else index]
 
     # --- Keras API ---------------------------------------------------------------------
     def compile(self, optimizer="adam", stage="intermediate", embedding_weight=1.0, attention_weight=1.0,
@@ -145,8 +146,8 @@ class Distiller(keras.Model):
         student = self.student(inputs, training=training)
         terms = {}
         if "embedding" in self.terms:
-            terms["embedding"] = losses.hidden_loss(self._project(0, student["hidden_states"][0]),
-                                                    teacher["hidden_states"][0])
+            terms["embedding"] = losses.hidden_loss(student["hidden_states"][0], teacher["hidden_states"][0],
+                                                    self._projection(0))
         if "attention" in self.terms:
             mask = inputs["attention_mask"]
             terms["attention"] = tf.add_n([
@@ -154,7 +155,7 @@ class Distiller(keras.Model):
                 for m, g in enumerate(self.layer_mapping)])
         if "hidden" in self.terms:
             terms["hidden"] = tf.add_n([
-                losses.hidden_loss(self._project(m + 1, student["hidden_states"][m + 1]), teacher["hidden_states"][g])
+                losses.hidden_loss(student["hidden_states"][m + 1], teacher["hidden_states"][g], self._projection(m + 1))
                 for m, g in enumerate(self.layer_mapping)])
         if "prediction" in self.terms:
             terms["prediction"] = losses.prediction_loss(student["logits"], teacher["logits"], self.temperature,

@@ -146,11 +146,15 @@ def save_fine_tuned(model, tokenizer, task, config, metrics=None):
     save_pretrained(model, config.output_dir, tokenizer=tokenizer, labels=task.label_names or None)
     with open(os.path.join(config.output_dir, "labels.txt"), "w", encoding="utf-8") as f:
         f.write("".join(f"{label}\n" for label in task.label_names))
-    with open(os.path.join(config.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
-        json.dump({**dataclasses.asdict(config), "task_name": task.name}, f, indent=2)
+    write_json(os.path.join(config.output_dir, "training_config.json"),
+               {**dataclasses.asdict(config), "task_name": task.name})
     if metrics is not None:
-        with open(os.path.join(config.output_dir, "metrics.json"), "w", encoding="utf-8") as f:
-            json.dump(metrics, f, indent=2)
+        write_json(os.path.join(config.output_dir, "metrics.json"), metrics)
+
+
+def write_json(path, payload):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2)
 
 
 def predict_logits(model, tokenizer, examples, max_length=128, batch_size=64) -> np.ndarray:
