@@ -36,7 +36,7 @@ def toy_task_dir(tmp_path):
 
 def test_fine_tune_learns_saves_and_reloads_identically(tiny_teacher_dir, toy_task_dir, tmp_path):
     config = teacher.FineTuneConfig(model=tiny_teacher_dir, task=toy_task_dir, output_dir=str(tmp_path / "ft"),
-                                    max_length=16, batch_size=16, epochs=6, learning_rate=3e-3, warmup_ratio=0.1,
+                                    max_length=16, batch_size=16, epochs=10, learning_rate=3e-3, warmup_ratio=0.1,
                                     log_dir=str(tmp_path / "tb"))
     user_checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "user.weights.h5"), save_weights_only=True)
     model, history, metrics = teacher.fine_tune(config, callbacks=[user_checkpoint])

@@ -83,7 +83,11 @@ class Augmenter:
             vectors = np.stack([self.embeddings[p].mean(0) for p in pieces])
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-6)
             scores = vectors @ self.word_matrix.T
-            top = np.argpartition(-scores, self.top_k + 1, axis=1)[:, : self.top_k + 1]
+            # The word itself is usually its own nearest entry: take one extra. A vocabulary
+            # with fewer whole words than that gives all of them.
+            k = min(self.top_k + 1, scores.shape[1])
+            top = (np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1]
+                   else np.tile(np.arange(scores.shape[1]), (len(chunk), 1)))
             for word, row, cand in zip(chunk, scores, top):
                 cand = cand[np.argsort(-row[cand])]
                 tokens = [self.id_to_token[int(self.word_ids[c])] for c in cand]

@@ -73,8 +73,14 @@ def _cmd_augment(args):
     print(f"augmented training set: {path}")
 
 
+def _cmd_recipe(args):
+    from tinybert_tf import recipe
+
+    recipe.run_recipe(_config_from_args(recipe.RecipeConfig, args))
+
+
 def build_parser():
-    from tinybert_tf import augment, distill, teacher
+    from tinybert_tf import augment, distill, recipe, teacher
 
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -87,6 +93,8 @@ def build_parser():
         ("augment", "TinyBERT data augmentation of a task's training set", augment.AugmentConfig, _cmd_augment),
         ("distill-task", "task distillation (intermediate layers, then prediction layer)", distill.TaskDistillConfig,
          _cmd_distill_task),
+        ("recipe", "the whole recipe: teacher, general distillation, augmentation, task distillation, table",
+         recipe.RecipeConfig, _cmd_recipe),
     ):
         command = sub.add_parser(name, help=help_text)
         _add_dataclass_args(command, config_cls)

@@ -98,13 +98,17 @@ class TaskDistillConfig:
     data_dir: Optional[str] = None
 
 
-def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, callbacks=(), restore_best=None):
-    """`fit` with BackupAndRestore (resume) and TerminateOnNaN; raises on a NaN loss.
+def _fit(distiller, batches, backup_dir, every, validation_data=None, callbacks=(), restore_best=None):
+    """`fit` over `batches` (`data.ResumableBatches`) with BackupAndRestore and
+    TerminateOnNaN; raises on a NaN loss.
 
-    `restore_best`: a weights file a ModelCheckpoint in `callbacks` keeps the best epoch
-    in; it is loaded (and removed) when training ends. A stage that finished leaves
-    `<backup_dir>.done.weights.h5`: a re-run (after a crash in a later stage) loads it and
-    skips the stage instead of repeating it."""
+    Resuming is exact: BackupAndRestore restores the weights, the optimizer, the epoch and
+    step, and (through the Distiller) the dropout random streams; `batches` then starts at
+    the restored step with the same shuffled order. `restore_best`: a weights file a
+    ModelCheckpoint in `callbacks` keeps the best epoch in; it is loaded (and removed) when
+    training ends. A stage that finished leaves `<backup_dir>.done.weights.h5`: a re-run
+    (after a crash in a later stage) loads it and skips the stage instead of repeating it."""
+    train_ds = batches.dataset()
     sample = next(iter(train_ds))
     distiller(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
     done = backup_dir + ".done.weights.h5"
@@ -113,9 +117,9 @@ def _fit(distiller, train_ds, epochs, backup_dir, every, validation_data=None, c
         distiller.load_weights(done)
         return None
     history = distiller.fit(
-        train_ds, validation_data=validation_data, epochs=epochs,
-        callbacks=[keras.callbacks.TerminateOnNaN(),
-                   keras.callbacks.BackupAndRestore(backup_dir, save_freq=every)] + list(callbacks))
+        train_ds, validation_data=validation_data, epochs=batches.epochs, steps_per_epoch=batches.steps_per_epoch,
+        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(backup_dir, save_freq=every),
+                   batches.resume_callback()] + list(callbacks))
     losses = history.history.get("loss", [])
     if losses and not np.all(np.isfinite(losses)):
         raise TrainingError(f"The distillation loss became NaN/inf ({losses}); lower the learning rate.")
@@ -136,9 +140,8 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
     features = teacher.tokenizer(texts, max_length=config.max_length)
-    ds = (tf.data.Dataset.from_tensor_slices(features).shuffle(len(texts), seed=config.seed)
-          .batch(config.batch_size).prefetch(tf.data.AUTOTUNE))
-    steps = math.ceil(len(texts) / config.batch_size) * config.epochs
+    batches = data_lib.ResumableBatches(features, config.batch_size, config.epochs, seed=config.seed)
+    steps = batches.steps_per_epoch * config.epochs
     print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
           f"tokens; {steps} steps.")
 
@@ -147,8 +150,8 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
                                                config.weight_decay), stage="general")
     os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
-    history = _fit(distiller, ds, config.epochs, os.path.join(config.output_dir, "backup"),
-                   config.backup_every_steps, callbacks=callbacks or [])
+    history = _fit(distiller, batches, os.path.join(config.output_dir, "backup"), config.backup_every_steps,
+                   callbacks=callbacks or [])
     student = distiller.export_student()
     save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
     write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
@@ -188,8 +191,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                         regression=task.is_regression)
     if config.max_train_examples:
         train = train.take(range(min(config.max_train_examples, len(train))))
-    train_ds = data_lib.make_dataset(train, tokenizer, config.max_length, config.batch_size, shuffle=True,
-                                     seed=config.seed)
+    train_inputs = (data_lib.encode(train, tokenizer, config.max_length), train.labels)
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
 
     mapping = parse_layer_mapping(config.layer_mapping)
@@ -198,12 +200,16 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
+
+    def batches(epochs):
+        return data_lib.ResumableBatches(train_inputs, config.batch_size, epochs, seed=config.seed)
+
     print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
 
     if config.intermediate_epochs > 0:
         distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate), stage="intermediate")
-        _fit(distiller, train_ds, config.intermediate_epochs, os.path.join(config.output_dir, "backup_step1"),
+        _fit(distiller, batches(config.intermediate_epochs), os.path.join(config.output_dir, "backup_step1"),
              config.backup_every_steps, callbacks=callbacks or [])
 
     if config.prediction_epochs > 0:
@@ -215,7 +221,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
         keep_best = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
                                                     save_weights_only=True)
-        _fit(distiller, train_ds, config.prediction_epochs, os.path.join(config.output_dir, "backup_step2"),
+        _fit(distiller, batches(config.prediction_epochs), os.path.join(config.output_dir, "backup_step2"),
              config.backup_every_steps, validation_data=dev_ds, callbacks=[keep_best] + list(callbacks or []),
              restore_best=best)
 

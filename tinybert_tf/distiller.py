@@ -5,6 +5,7 @@ from typing import Sequence, Union
 from tinybert_tf import losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
+from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.models import BertClassifier
 
 # Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
@@ -67,6 +68,9 @@ class Distiller(keras.Model):
             raise ValueError(f"The student has {student.num_labels} outputs, the teacher {teacher.num_labels}; "
                              "build the student for the teacher's labels.")
         self.student = student.as_distillation_model()
+        # Checkpointed with the Distiller (Keras leaves dropout RNG state out of weights),
+        # so BackupAndRestore resumes the same dropout masks.
+        self.dropout_rng_states = dropout_rng_states(self.student)
         self.teacher = teacher.as_distillation_model()
         self.teacher.trainable = False
         s_config, t_config = self._encoder(self.student).config, self._encoder(self.teacher).config

@@ -3,6 +3,7 @@
 import math
 
 from tinybert_tf.backend import keras, tf
+from tinybert_tf.layers.dropout import stateful_dropout
 
 # Added to masked scores before the softmax. -1e4 as in the original BERT: large enough
 # that exp() underflows to exactly 0 in float32, small enough to survive float16 export.
@@ -33,6 +34,11 @@ class BertSelfAttention(keras.layers.MultiHeadAttention):
     out, scores = attention(x, value=x, attention_mask=mask, return_attention_scores=True)
     ```
     """
+
+    def _build_attention(self, rank):
+        super()._build_attention(rank)
+        # The parent's attention dropout uses legacy stateful ops; see `stateful_dropout`.
+        self._dropout_layer = stateful_dropout(self._dropout)
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None):
         query = tf.multiply(query, 1.0 / math.sqrt(float(self._key_dim)))

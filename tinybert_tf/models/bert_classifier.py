@@ -1,6 +1,7 @@
 """`BertClassifier`: encoder + dropout + dense head, HF's `BertForSequenceClassification`."""
 
 from tinybert_tf.backend import keras
+from tinybert_tf.layers import stateful_dropout
 from tinybert_tf.models.bert_encoder import BertEncoder
 from tinybert_tf.models.output_views import DistillationOutputsMixin
 
@@ -36,7 +37,7 @@ class BertClassifier(DistillationOutputsMixin, keras.Model):
         dropout = config.hidden_dropout_prob if dropout is None else dropout
         inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in encoder.input_names}
         encoded = encoder(inputs)
-        x = keras.layers.Dropout(dropout, name="classifier_dropout")(encoded["pooled_output"])
+        x = stateful_dropout(dropout, "classifier_dropout")(encoded["pooled_output"])
         logits = keras.layers.Dense(
             num_labels,
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),

@@ -2,7 +2,7 @@
 
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.config import BertConfig
-from tinybert_tf.layers import BertSelfAttention, ClsToken, PositionEmbedding
+from tinybert_tf.layers import BertSelfAttention, ClsToken, PositionEmbedding, stateful_dropout
 from tinybert_tf.models.output_views import DistillationOutputsMixin
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -72,7 +72,7 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
         )(inputs["token_type_ids"])
         x = keras.layers.Add(name="embeddings_add")([word, position, token_type])
         x = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="embeddings_layer_norm")(x)
-        x = keras.layers.Dropout(config.hidden_dropout_prob, name="embeddings_dropout")(x)
+        x = stateful_dropout(config.hidden_dropout_prob, "embeddings_dropout")(x)
 
         hidden_states, attention_scores = [x], []
         for i in range(config.num_hidden_layers):
@@ -102,7 +102,7 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
             kernel_initializer=init(),
             name=f"{prefix}_attention",
         )(x, value=x, attention_mask=attention_mask, return_attention_scores=True)
-        attention = keras.layers.Dropout(config.hidden_dropout_prob, name=f"{prefix}_attention_dropout")(attention)
+        attention = stateful_dropout(config.hidden_dropout_prob, f"{prefix}_attention_dropout")(attention)
         x = keras.layers.Add(name=f"{prefix}_attention_add")([x, attention])
         x = keras.layers.LayerNormalization(
             epsilon=config.layer_norm_eps, name=f"{prefix}_attention_layer_norm"
@@ -112,7 +112,7 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
             name=f"{prefix}_intermediate",
         )(x)
         h = keras.layers.Dense(config.hidden_size, kernel_initializer=init(), name=f"{prefix}_output")(h)
-        h = keras.layers.Dropout(config.hidden_dropout_prob, name=f"{prefix}_output_dropout")(h)
+        h = stateful_dropout(config.hidden_dropout_prob, f"{prefix}_output_dropout")(h)
         x = keras.layers.Add(name=f"{prefix}_output_add")([x, h])
         x = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name=f"{prefix}_output_layer_norm")(x)
         return x, scores

@@ -1,0 +1,31 @@
+"""The recipe chains every stage and writes the teacher-vs-student table (tiny models)."""
+
+import os
+
+from tinybert_tf import cli, recipe
+from tests.test_distill_stages import pretrained_dir  # noqa: F401  (fixture)
+from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+
+
+def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+    out = str(tmp_path / "run")
+    args = ["recipe", "--teacher", pretrained_dir, "--task", toy_task_dir, "--student", "teacher-l2",
+            "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
+            "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
+            "--prediction-epochs", "2"]
+    assert cli.main(args) == 0
+    for part in ("teacher", "general", "student"):
+        assert os.path.isfile(os.path.join(out, part, "metrics.json")), part
+    assert os.path.isfile(os.path.join(out, "augmented", "train.jsonl"))
+    table = open(os.path.join(out, "comparison.md")).read().splitlines()
+    assert table[0].startswith("| model | layers | hidden | parameters | test accuracy | test F1")
+    teacher_row, student_row = table[2].split("|"), table[3].split("|")
+    assert teacher_row[2].strip() == "4" and student_row[2].strip() == "2"  # layers
+    assert teacher_row[-2].strip() == "100.0%"
+    # Parameters are read from the saved safetensors: the 2-layer student is smaller.
+    assert recipe.count_parameters(os.path.join(out, "student")) < recipe.count_parameters(os.path.join(out, "teacher"))
+
+    capsys.readouterr()
+    assert cli.main(args) == 0  # finished stages are reused, not repeated
+    printed = capsys.readouterr().out
+    assert printed.count("reusing") >= 4, printed
