@@ -161,14 +161,18 @@ def augment_task(config: AugmentConfig) -> str:
     total = len(train) * (config.num_augmented + 1)
     avg_bytes = sum(len(t) for t in train.texts) / len(train) + 40
     # Calibrate on a few examples before promising a time.
-    start = time.time()
-    probe = min(20, len(train))
+    # The neighbour table is built once up front; time it apart from the per-example work.
+    begin = start = time.time()
     augmenter.prepare_neighbours(w for t in train.texts for w in augmenter.words(t))
+    prepare_seconds = time.time() - start
+    probe = min(20, len(train))
+    start = time.time()
     for t in train.texts[:probe]:
         augmenter.augment(t, config.num_augmented, config.replace_prob)
     per_example = (time.time() - start) / probe
     print(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows; "
-          f"expected ~{total * avg_bytes / 1e6:.1f} MB and ~{per_example * len(train) / 60:.1f} min "
+          f"expected ~{total * avg_bytes / 1e6:.1f} MB and ~{(prepare_seconds + per_example * len(train)) / 60:.1f} "
+          "min "
           f"({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
           f"p={config.replace_prob}, K={config.top_k}).")
 
@@ -188,7 +192,8 @@ def augment_task(config: AugmentConfig) -> str:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     os.replace(tmp, config.output_file)
+    seconds = round(time.time() - begin, 1)
     with open(meta_path, "w", encoding="utf-8") as f:
-        json.dump({"key": key, "settings": dataclasses.asdict(config), "rows": total,
-                   "seconds": round(time.time() - start, 1)}, f, indent=2)
+        json.dump({"key": key, "settings": dataclasses.asdict(config), "rows": total, "seconds": seconds}, f, indent=2)
+    print(f"Wrote {total} rows to {config.output_file} in {seconds} s.")
     return config.output_file

@@ -157,7 +157,7 @@ def _transpose(x):
 
 def _encoder_entries(encoder) -> List[_Entry]:
     c = encoder.config
-    n, d, h = c.num_attention_heads, c.head_size, c.hidden_size
+    d, h = c.head_size, c.hidden_size
     get = encoder.get_layer
     e = [
         _Entry("embeddings.word_embeddings.weight", get("word_embeddings").embeddings, _identity, _identity),
@@ -168,16 +168,17 @@ def _encoder_entries(encoder) -> List[_Entry]:
     for i in range(c.num_hidden_layers):
         p, k = f"encoder.layer.{i}.", f"layer_{i}_"
         attention = get(k + "attention")
+        n = c.heads_in_layer(i)  # fewer after structured head pruning
         for hf, dense in (("query", attention._query_dense), ("key", attention._key_dense),
                           ("value", attention._value_dense)):
             # HF Linear weight (out, in) -> EinsumDense kernel (in, heads, head_size).
             e.append(_Entry(f"{p}attention.self.{hf}.weight", dense.kernel,
-                            lambda w: w.T.reshape(h, n, d), lambda k_: k_.reshape(h, n * d).T))
+                            lambda w, n=n: w.T.reshape(h, n, d), lambda k_, n=n: k_.reshape(h, n * d).T))
             e.append(_Entry(f"{p}attention.self.{hf}.bias", dense.bias,
-                            lambda b: b.reshape(n, d), lambda b: b.reshape(n * d)))
+                            lambda b, n=n: b.reshape(n, d), lambda b, n=n: b.reshape(n * d)))
         out = attention._output_dense
         e.append(_Entry(f"{p}attention.output.dense.weight", out.kernel,
-                        lambda w: w.T.reshape(n, d, h), lambda k_: k_.reshape(n * d, h).T))
+                        lambda w, n=n: w.T.reshape(n, d, h), lambda k_, n=n: k_.reshape(n * d, h).T))
         e.append(_Entry(f"{p}attention.output.dense.bias", out.bias, _identity, _identity))
         e += _layer_norm_entries(f"{p}attention.output.LayerNorm", get(k + "attention_layer_norm"))
         e += _dense_entries(f"{p}intermediate.dense", get(k + "intermediate"))

@@ -3,7 +3,7 @@
 import dataclasses
 import json
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 # HF `hidden_act` names -> Keras activations. "gelu" in HF is the exact erf form.
 _ACTIVATIONS = {
@@ -36,6 +36,9 @@ class BertConfig:
         layer_norm_eps: epsilon of every LayerNorm.
         initializer_range: stddev of the truncated-normal initializer.
         pad_token_id: id of `[PAD]`.
+        pruned_heads: {layer: [head, ...]} removed by structured pruning, as HF records
+            them (HF's `BertModel` re-applies them on load); the head size stays
+            `hidden_size / num_attention_heads`.
         extra: any other keys of `config.json` (`id2label`, `architectures`, ...), kept
             so that a round trip writes them back.
 
@@ -60,6 +63,7 @@ class BertConfig:
     layer_norm_eps: float = 1e-12
     initializer_range: float = 0.02
     pad_token_id: int = 0
+    pruned_heads: Dict[int, List[int]] = dataclasses.field(default_factory=dict)
     extra: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -80,6 +84,15 @@ class BertConfig:
             raise ValueError(
                 f"BertConfig.hidden_act {self.hidden_act!r} is not supported; use one of {sorted(_ACTIVATIONS)}."
             )
+        # JSON object keys are strings; HF converts them to layer indices the same way.
+        self.pruned_heads = {int(k): sorted(int(h) for h in v) for k, v in (self.pruned_heads or {}).items() if v}
+        for layer, heads in self.pruned_heads.items():
+            if not 0 <= layer < self.num_hidden_layers:
+                raise ValueError(f"BertConfig.pruned_heads names layer {layer}; the model has "
+                                 f"{self.num_hidden_layers} layers (0-based).")
+            if len(set(heads)) >= self.num_attention_heads or min(heads) < 0 or max(heads) >= self.num_attention_heads:
+                raise ValueError(f"BertConfig.pruned_heads[{layer}] = {heads}: heads are 0..."
+                                 f"{self.num_attention_heads - 1} and each layer keeps at least one.")
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"BertConfig.{name} must be in [0, 1), got {getattr(self, name)!r}.")
@@ -87,6 +100,10 @@ class BertConfig:
     @property
     def head_size(self) -> int:
         return self.hidden_size // self.num_attention_heads
+
+    def heads_in_layer(self, layer: int) -> int:
+        """Attention heads layer `layer` has after structured pruning."""
+        return self.num_attention_heads - len(self.pruned_heads.get(layer, ()))
 
     @property
     def keras_activation(self) -> str:
@@ -105,6 +122,7 @@ class BertConfig:
         """The HF `config.json` dict: known fields plus the extra keys kept on load."""
         out = dict(self.extra)
         out.update({f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"})
+        out["pruned_heads"] = {str(k): v for k, v in self.pruned_heads.items()}
         out.setdefault("model_type", "bert")
         return out
 

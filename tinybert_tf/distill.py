@@ -10,6 +10,7 @@ optimizer and the position in the epoch to `<output_dir>/backup` every
 import dataclasses
 import math
 import os
+import shutil
 import time
 from typing import List, Optional
 
@@ -74,6 +75,14 @@ class TaskDistillConfig:
             hidden losses; constant learning rate). 0 epochs skips step 1.
         prediction_epochs / prediction_learning_rate: step 2 (soft cross-entropy at
             `temperature`, warm-up then linear decay); the best dev epoch is kept.
+        pruning_sparsity: > 0 distils with tfmot magnitude pruning (`tinybert_tf.prune`):
+            sparsity ramps from 0 to this target (PolynomialDecay) over the first
+            `pruning_end_fraction` of all distillation steps (steps 1 and 2 counted
+            together; at the latest by the end of step 2's first epoch, so the best dev
+            epoch step 2 keeps is at the target), then holds; the saved student is
+            stripped of the wrappers.
+        pruning_2_4: 2:4 sparsity on the Dense kernels instead (the target is ignored).
+        pruning_log_dir: per-layer sparsity for TensorBoard (tfmot `PruningSummaries`).
     """
 
     teacher: str = "runs/teacher"
@@ -96,6 +105,11 @@ class TaskDistillConfig:
     backup_every_steps: int = 50
     seed: int = 0
     data_dir: Optional[str] = None
+    pruning_sparsity: float = 0.0
+    pruning_2_4: bool = False
+    pruning_end_fraction: float = 0.7
+    pruning_frequency: int = 10
+    pruning_log_dir: Optional[str] = None
 
 
 def _fit(distiller, batches, backup_dir, every, validation_data=None, callbacks=(), restore_best=None):
@@ -127,6 +141,7 @@ def _fit(distiller, batches, backup_dir, every, validation_data=None, callbacks=
         distiller.load_weights(restore_best)
         os.remove(restore_best)
     distiller.save_weights(done)
+    shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
     return history
 
 
@@ -200,6 +215,21 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    step1_steps = steps_per_epoch * config.intermediate_epochs
+    pruning = config.pruning_sparsity > 0 or config.pruning_2_4
+    if pruning:
+        from tinybert_tf import prune
+
+        total = step1_steps + steps_per_epoch * config.prediction_epochs
+        end = int(total * config.pruning_end_fraction)
+        if config.prediction_epochs > 0:
+            # Step 2 keeps its best dev epoch: every epoch it can pick must be at the target.
+            end = min(end, step1_steps + steps_per_epoch)
+        schedule = prune.pruning_schedule(config.pruning_sparsity, end, frequency=config.pruning_frequency)
+        distiller.apply_pruning(prune.magnitude_pruning(schedule, block_2_4=config.pruning_2_4))
+
+    def stage_callbacks():
+        return (prune.pruning_callbacks(config.pruning_log_dir) if pruning else []) + list(callbacks or [])
 
     def batches(epochs):
         return data_lib.ResumableBatches(train_inputs, config.batch_size, epochs, seed=config.seed)
@@ -210,7 +240,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     if config.intermediate_epochs > 0:
         distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate), stage="intermediate")
         _fit(distiller, batches(config.intermediate_epochs), os.path.join(config.output_dir, "backup_step1"),
-             config.backup_every_steps, callbacks=callbacks or [])
+             config.backup_every_steps, callbacks=stage_callbacks())
 
     if config.prediction_epochs > 0:
         distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
@@ -222,11 +252,13 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         keep_best = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
                                                     save_weights_only=True)
         _fit(distiller, batches(config.prediction_epochs), os.path.join(config.output_dir, "backup_step2"),
-             config.backup_every_steps, validation_data=dev_ds, callbacks=[keep_best] + list(callbacks or []),
+             config.backup_every_steps, validation_data=dev_ds, callbacks=[keep_best] + stage_callbacks(),
              restore_best=best)
 
     student = distiller.export_student()
     metrics = {"train_seconds": round(time.time() - start, 1)}
+    if pruning:
+        metrics["sparsity"] = prune.sparsity_report(student)[-1]["sparsity"]
     for split in ("dev", "test"):
         examples = task.dev if split == "dev" else task.test
         if examples is None:

@@ -67,7 +67,9 @@ class Distiller(keras.Model):
         if self.is_classifier and student.num_labels != teacher.num_labels:
             raise ValueError(f"The student has {student.num_labels} outputs, the teacher {teacher.num_labels}; "
                              "build the student for the teacher's labels.")
+        self.num_labels = student.num_labels if self.is_classifier else None
         self.student = student.as_distillation_model()
+        self._student_template = None  # the unwrapped view, once pruning wraps the student
         # Checkpointed with the Distiller (Keras leaves dropout RNG state out of weights),
         # so BackupAndRestore resumes the same dropout masks.
         self.dropout_rng_states = dropout_rng_states(self.student)
@@ -132,7 +134,7 @@ class Distiller(keras.Model):
 
     @property
     def _is_regression(self):
-        return self.is_classifier and self.student.num_labels == 1
+        return self.is_classifier and self.num_labels == 1
 
     @property
     def metrics(self):
@@ -208,7 +210,21 @@ class Distiller(keras.Model):
         # rebuilt from them, not deserialized. Checkpoints use save_weights().
         return {"layer_mapping": self.layer_mapping, "projection": self.projection, "name": self.name}
 
+    def apply_pruning(self, wrap):
+        """Replace the student by `wrap(student)`: a tfmot-wrapped copy (see
+        `tinybert_tf.prune.magnitude_pruning`). Call before `fit`, with
+        `prune.UpdatePruningStep` among the callbacks; `export_student` strips it."""
+        if self._student_template is None:
+            self._student_template = self.student
+        self.student = wrap(self.student)
+        self.dropout_rng_states = dropout_rng_states(self.student)  # the wrapped copy has its own dropouts
+
     def export_student(self):
         """The student as a plain inference model (weights copied; no projections, no
-        distillation outputs): what gets saved, pruned and exported."""
-        return self.student.as_inference_model()
+        distillation outputs, pruning wrappers stripped): what gets saved and exported."""
+        student = self.student
+        if self._student_template is not None:
+            from tinybert_tf.prune import strip_pruning
+
+            student = strip_pruning(self.student, self._student_template)
+        return student.as_inference_model()

@@ -38,11 +38,13 @@ def student_config(teacher_config: BertConfig, preset: Union[str, dict] = "tinyb
         raise ValueError(f"Student sizes may set num_hidden_layers, hidden_size, num_attention_heads, "
                          f"intermediate_size; not {sorted(unknown)}.")
     extra = {k: v for k, v in teacher_config.extra.items() if k not in ("architectures", "_name_or_path")}
-    return dataclasses.replace(teacher_config, extra=extra, **sizes)
+    # A student starts with whole layers even if the teacher had heads pruned.
+    return dataclasses.replace(teacher_config, extra=extra, pruned_heads={}, **sizes)
 
 
 def can_init_from_teacher(student: BertConfig, teacher: BertConfig) -> bool:
-    return (student.hidden_size, student.num_attention_heads, student.intermediate_size) == (
+    return not teacher.pruned_heads and (student.hidden_size, student.num_attention_heads,
+                                         student.intermediate_size) == (
         teacher.hidden_size, teacher.num_attention_heads, teacher.intermediate_size)
 
 

@@ -76,7 +76,7 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
 
         hidden_states, attention_scores = [x], []
         for i in range(config.num_hidden_layers):
-            x, scores = self._transformer_layer(x, inputs["attention_mask"], config, init, f"layer_{i}")
+            x, scores = self._transformer_layer(x, inputs["attention_mask"], config, init, i)
             hidden_states.append(x)
             attention_scores.append(scores)
 
@@ -94,9 +94,10 @@ class BertEncoder(DistillationOutputsMixin, keras.Model):
         self.distillation_outputs = bool(distillation_outputs)
 
     @staticmethod
-    def _transformer_layer(x, attention_mask, config, init, prefix):
+    def _transformer_layer(x, attention_mask, config, init, index):
+        prefix = f"layer_{index}"
         attention, scores = BertSelfAttention(
-            num_heads=config.num_attention_heads,
+            num_heads=config.heads_in_layer(index),
             key_dim=config.head_size,
             dropout=config.attention_probs_dropout_prob,
             kernel_initializer=init(),
