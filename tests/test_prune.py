@@ -8,6 +8,8 @@ from tinybert_tf.backend import keras
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.student import build_student
 from tests.conftest import SPECIAL, WORDS, tiny_config
+from tests.test_distill_stages import pretrained_dir  # noqa: F401  (fixture)
+from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
 TEXTS = ["the tea is great", "this snack is stale", "not good , bad coffee", "love it !", "sweet tea ."] * 4
 
@@ -124,3 +126,26 @@ def test_vocabulary_pruning_keeps_predictions_and_still_tokenizes_unseen_words(t
     pieces = small_tokenizer.hf_tokenizer.tokenize("chip tea")
     assert pieces == ["c", "##h", "##i", "##p", "tea"]
     assert small_tokenizer.hf_tokenizer.tokenize("é") == ["[UNK]"]
+
+
+def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+    import json
+
+    from tinybert_tf import cli, teacher as teacher_lib
+
+    teacher_dir = str(tmp_path / "teacher")
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+                                                     max_length=16, batch_size=16, epochs=2, learning_rate=3e-3))
+    out = str(tmp_path / "pruned")
+    assert cli.main(["prune", "--model", teacher_dir, "--teacher", teacher_dir, "--task", toy_task_dir,
+                     "--output-dir", out, "--heads-fraction", "0.5", "--ffn-fraction", "0.5", "--sparsity", "0.5",
+                     "--vocabulary", "--prediction-epochs", "2", "--max-length", "16", "--batch-size", "16",
+                     "--learning-rate", "1e-3"]) == 0
+    report = json.load(open(f"{out}/metrics.json"))
+    assert report["heads_per_layer"] == [2, 2, 2, 2] and report["intermediate_size"] == 48
+    assert report["parameters"] < report["parameters_before"]
+    assert report["sparsity"] == pytest.approx(0.5, abs=0.02)
+    assert report["vocab_size"] < 126
+    saved = load_pretrained(out)
+    assert saved.tokenizer.vocab_size == report["vocab_size"] == saved.config.vocab_size
+    assert teacher_lib.evaluate(out, toy_task_dir, "test") == pytest.approx(report["test"])

@@ -79,8 +79,17 @@ def _cmd_recipe(args):
     recipe.run_recipe(_config_from_args(recipe.RecipeConfig, args))
 
 
+def _cmd_prune(args):
+    from tinybert_tf import prune
+
+    config = _config_from_args(prune.PruneConfig, args)
+    report = prune.prune_student(config)
+    print(json.dumps({"output_dir": config.output_dir, **{k: v for k, v in report.items()
+                                                         if k != "head_importance"}}, indent=2))
+
+
 def build_parser():
-    from tinybert_tf import augment, distill, recipe, teacher
+    from tinybert_tf import augment, distill, prune, recipe, teacher
 
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +102,8 @@ def build_parser():
         ("augment", "TinyBERT data augmentation of a task's training set", augment.AugmentConfig, _cmd_augment),
         ("distill-task", "task distillation (intermediate layers, then prediction layer)", distill.TaskDistillConfig,
          _cmd_distill_task),
+        ("prune", "structured / unstructured / vocabulary pruning of a student, with recovery distillation",
+         prune.PruneConfig, _cmd_prune),
         ("recipe", "the whole recipe: teacher, general distillation, augmentation, task distillation, table",
          recipe.RecipeConfig, _cmd_recipe),
     ):

@@ -17,7 +17,7 @@ from typing import List, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf.backend import keras, tf
+from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
