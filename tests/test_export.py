@@ -1,33 +1,97 @@
-"""TFLite export (builtin ops only) and LiteRT measurement on a tiny classifier."""
+"""TFLite export (builtin ops only), validation, the app bundle, LiteRT measurement (tiny models)."""
+
+import json
+import os
 
 import numpy as np
 import pytest
 
-from tinybert_tf import BertClassifier, BertEncoder, export
+from tinybert_tf import BertClassifier, BertEncoder, export, save_pretrained
 from tinybert_tf.backend import keras, tf
+from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+
+TOLERANCE = {"float32": 1e-4, "float16": 1e-2, "dynamic_int8": 0.1, "full_int8": 0.3}
 
 
-@pytest.mark.parametrize("quantization", export.QUANTIZATIONS)
+@pytest.mark.parametrize("quantization", export.VARIANTS)
 def test_variants_convert_and_match_keras(config, tokenizer, quantization):
     classifier = BertClassifier(BertEncoder(config), num_labels=2)
-    flatbuffer = export.to_tflite(classifier, quantization)
     features = tokenizer(["this snack is great!", "stale", "not good , bad coffee"], max_length=16)
+    flatbuffer = export.to_tflite(classifier, quantization, representative=features)
     got = export.tflite_logits(flatbuffer, features, batch_size=2)
-    tolerance = {"float32": 1e-4, "float16": 1e-2, "dynamic_int8": 0.1}[quantization]
-    np.testing.assert_allclose(got, classifier(features), atol=tolerance)
+    np.testing.assert_allclose(got, classifier(features), atol=TOLERANCE[quantization])
     latency = export.litert_latency(flatbuffer, seq_len=16, runs=3, warmup=1)
     assert latency["p50_ms"] > 0 and latency["threads"] == 1
 
 
-def test_flex_ops_are_refused_with_their_names(config):
-    inputs = {n: keras.Input((None,), dtype="int32", name=n) for n in ("input_ids", "attention_mask", "token_type_ids")}
+def test_task_library_names_and_fixed_length(config, tokenizer):
+    classifier = BertClassifier(BertEncoder(config), num_labels=2)
+    flatbuffer = export.to_tflite(classifier, seq_len=16, input_names="task_library")
+    runner = export.interpreter(flatbuffer).get_signature_runner()
+    details = runner.get_input_details()
+    assert set(details) == {"ids", "mask", "segment_ids"}
+    assert list(details["ids"]["shape"]) == [1, 16] and details["ids"]["dtype"] == np.int32
+    features = tokenizer(["this snack is great!"], max_length=16)
+    np.testing.assert_allclose(export.tflite_logits(flatbuffer, features), classifier(features), atol=1e-4)
+
+
+def test_flex_ops_are_refused_with_their_names():
+    inputs = {n: keras.Input((None,), dtype="int32", name=n) for n in export.KERAS_INPUTS}
     # tf.strings ops exist only as Flex (select TF) ops in TFLite.
     x = keras.layers.Lambda(lambda t: tf.strings.to_number(tf.strings.as_string(t)))(inputs["input_ids"])
     model = keras.Model(inputs, x)
-    with pytest.raises(export.ExportError, match="builtin set lacks"):
+    with pytest.raises(export.ExportError, match="builtin set lacks: tf.AsString, tf.StringToNumber\\. Flex"):
         export.to_tflite(model)
 
 
 def test_unknown_quantization(config):
     with pytest.raises(export.ExportError, match="quantization"):
         export.to_tflite(BertClassifier(BertEncoder(config), 2), "int4")
+
+
+@pytest.fixture
+def saved_classifier(config, tokenizer, tmp_path):
+    return save_pretrained(BertClassifier(BertEncoder(config), num_labels=2), str(tmp_path / "clf"),
+                           tokenizer=tokenizer, labels=["great", "other"])
+
+
+def test_export_validates_writes_variants_and_the_bundle(saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+    out = str(tmp_path / "export")
+    report = export.export_model(export.ExportConfig(
+        model=saved_classifier, task=toy_task_dir, output_dir=out, variants="float32,dynamic_int8,full_int8",
+        bundle_variant="float32", max_length=16, parity_examples=8, max_accuracy_drop=0.5,
+        representative_examples=8))
+    for variant in ("float32", "dynamic_int8", "full_int8"):
+        entry = report["variants"][variant]
+        assert entry["passed"] and os.path.isfile(entry["path"]), variant
+    assert report["variants"]["float32"]["parity_max_abs_logit_diff"] < 1e-4
+    bundle = export.read_bundle(os.path.join(out, "bundle"))
+    assert bundle["labels"] == ["great", "other"] and bundle["max_length"] == 16
+    assert bundle["input_names"] == {"input_ids": "ids", "attention_mask": "mask", "token_type_ids": "segment_ids"}
+    assert bundle["special_tokens"]["[CLS]"] == 101 and bundle["variant"] == "float32"
+    assert open(bundle["labels_file_path"]).read() == "great\nother\n"
+    vocab = open(bundle["vocab_file_path"], encoding="utf-8").read().splitlines()
+    assert vocab[101] == "[CLS]" and len(vocab) == 126
+    saved = json.load(open(os.path.join(out, "export_report.json")))
+    assert set(saved["variants"]) == {"float32", "dynamic_int8", "full_int8"}
+
+
+def test_a_variant_that_loses_accuracy_is_refused_unless_forced(saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+    # A negative allowed drop refuses every variant, whatever its accuracy.
+    config = export.ExportConfig(model=saved_classifier, task=toy_task_dir, output_dir=str(tmp_path / "e"),
+                                 variants="float32", bundle_variant="float32", max_length=16, parity_examples=4,
+                                 max_accuracy_drop=-1.0)
+    with pytest.raises(export.ExportError, match="failed validation"):
+        export.export_model(config)
+    assert not os.path.exists(tmp_path / "e" / "float32" / "model.tflite")
+    config.force = True
+    report = export.export_model(config)
+    assert not report["variants"]["float32"]["passed"] and os.path.isfile(report["variants"]["float32"]["path"])
+
+
+def test_read_bundle_errors(tmp_path):
+    with pytest.raises(export.ExportError, match="No bundle.json"):
+        export.read_bundle(str(tmp_path))
+    (tmp_path / "bundle.json").write_text(json.dumps({"format_version": 99}))
+    with pytest.raises(export.ExportError, match="format_version"):
+        export.read_bundle(str(tmp_path))

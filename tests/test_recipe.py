@@ -12,7 +12,7 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     args = ["recipe", "--teacher", pretrained_dir, "--task", toy_task_dir, "--student", "teacher-l2",
             "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
             "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
-            "--prediction-epochs", "2"]
+            "--prediction-epochs", "2", "--export-variants", "float32,dynamic_int8", "--bench-runs", "2"]
     assert cli.main(args) == 0
     for part in ("teacher", "general", "student"):
         assert os.path.isfile(os.path.join(out, part, "metrics.json")), part
@@ -25,7 +25,12 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     # Parameters are read from the saved safetensors: the 2-layer student is smaller.
     assert recipe.count_parameters(os.path.join(out, "student")) < recipe.count_parameters(os.path.join(out, "teacher"))
 
+    # Export and benchmark: the student's bundle, both models timed.
+    assert os.path.isfile(os.path.join(out, "export", "bundle", "bundle.json"))
+    bench = open(os.path.join(out, "bench", "bench.md")).read()
+    assert "| teacher | float32 |" in bench and "| student | dynamic_int8 |" in bench
+
     capsys.readouterr()
     assert cli.main(args) == 0  # finished stages are reused, not repeated
     printed = capsys.readouterr().out
-    assert printed.count("reusing") >= 4, printed
+    assert printed.count("reusing") >= 6, printed

@@ -88,8 +88,28 @@ def _cmd_prune(args):
                                                          if k != "head_importance"}}, indent=2))
 
 
+def _cmd_export(args):
+    from tinybert_tf import export
+
+    config = _config_from_args(export.ExportConfig, args)
+    report = export.export_model(config)
+    print(f"bundle: {report['bundle']}")
+
+
+def _cmd_bench(args):
+    from tinybert_tf import bench
+
+    bench.run_host_benchmark(_config_from_args(bench.BenchConfig, args))
+
+
+def _cmd_bench_device(args):
+    from tinybert_tf import device
+
+    device.run_device_benchmark(_config_from_args(device.DeviceBenchConfig, args))
+
+
 def build_parser():
-    from tinybert_tf import augment, distill, prune, recipe, teacher
+    from tinybert_tf import augment, bench, device, distill, export, prune, recipe, teacher
 
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +124,11 @@ def build_parser():
          _cmd_distill_task),
         ("prune", "structured / unstructured / vocabulary pruning of a student, with recovery distillation",
          prune.PruneConfig, _cmd_prune),
+        ("export", "TFLite variants, each validated (parity, accuracy), and the app bundle", export.ExportConfig,
+         _cmd_export),
+        ("bench", "LiteRT latency/size/memory of exported variants on this host", bench.BenchConfig, _cmd_bench),
+        ("bench-device", "the same benchmark on an Android device through adb (demo app's benchmark mode)",
+         device.DeviceBenchConfig, _cmd_bench_device),
         ("recipe", "the whole recipe: teacher, general distillation, augmentation, task distillation, table",
          recipe.RecipeConfig, _cmd_recipe),
     ):
@@ -124,13 +149,16 @@ def build_parser():
 def main(argv=None):
     from tinybert_tf.checkpoint import CheckpointError
     from tinybert_tf.data import DataError
+    from tinybert_tf.device import DeviceError
+    from tinybert_tf.export import ExportError
     from tinybert_tf.teacher import TrainingError
     from tinybert_tf.tokenizer import TokenizerError
 
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (CheckpointError, DataError, TokenizerError, TrainingError, FileNotFoundError, ValueError) as e:
+    except (CheckpointError, DataError, DeviceError, ExportError, TokenizerError, TrainingError, FileNotFoundError,
+            ValueError) as e:
         print(f"tinybert-tf {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

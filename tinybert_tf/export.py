@@ -1,38 +1,75 @@
-"""TFLite export of a classifier and LiteRT measurement (builtin ops only).
+"""Export: a trained student to validated TFLite variants and an app bundle.
 
 `to_tflite` converts with `TFLITE_BUILTINS` only: a graph that would need Flex (select
 TF) ops fails with the list of offending ops rather than producing a model the mobile
-runtime cannot run. Inputs keep the Keras names (`input_ids`, `attention_mask`,
-`token_type_ids`), int32, shape (batch, sequence) with both dimensions dynamic.
+runtime cannot run. Inputs are int32 (batch, sequence); by default they carry the
+TFLite Task Library's BERT names (`ids`, `mask`, `segment_ids`), or the Keras names
+(`input_ids`, `attention_mask`, `token_type_ids`) with `input_names="keras"`. The
+sequence dimension is dynamic unless `seq_len` fixes it.
+
+`export_model` (CLI `tinybert-tf export`) writes every requested variant only after it
+passed validation: logits parity against Keras on dev examples and accuracy on the test
+split, refused when accuracy drops more than `max_accuracy_drop` unless `force`. Then it
+writes the bundle the Android app reads: `model.tflite`, `vocab.txt`, `labels.txt`,
+`bundle.json`.
 """
 
+import dataclasses
+import json
+import os
 import re
+import shutil
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from tinybert_tf.backend import tf
 
-QUANTIZATIONS = ("float32", "float16", "dynamic_int8")
+VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
+QUANTIZATIONS = VARIANTS
+KERAS_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# The TFLite Task Library's BertNLClassifier looks its inputs up by these names.
+TASK_LIBRARY_INPUTS = {"input_ids": "ids", "attention_mask": "mask", "token_type_ids": "segment_ids"}
+BUNDLE_FORMAT_VERSION = 1
 
 
 class ExportError(RuntimeError):
-    """A model that cannot be exported as asked (Flex ops, unknown quantization)."""
+    """A model that cannot be exported as asked (Flex ops, unknown variant, failed validation)."""
 
 
-def to_tflite(model, quantization: str = "float32") -> bytes:
-    """The TFLite flatbuffer of a Keras classifier/encoder.
+def _input_names(style: str) -> Dict[str, str]:
+    if style == "task_library":
+        return dict(TASK_LIBRARY_INPUTS)
+    if style == "keras":
+        return {k: k for k in KERAS_INPUTS}
+    raise ExportError(f"input_names={style!r}; use 'task_library' or 'keras'.")
+
+
+def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = None, input_names: str = "keras",
+              representative: Optional[Dict[str, np.ndarray]] = None) -> bytes:
+    """The TFLite flatbuffer of a Keras classifier (or any model taking the three int32 inputs).
 
     Args:
-        model: a `BertClassifier` (or any model taking the three int32 inputs).
-        quantization: `float32`, `float16` (weights), or `dynamic_int8` (int8 weights,
-            activations quantized on the fly: the fastest variant on ARM/x86 CPUs).
+        quantization: `float32`; `float16` (weights); `dynamic_int8` (int8 weights,
+            activations quantized on the fly); `full_int8` (weights and activations int8,
+            calibrated on `representative`; ops without an int8 kernel stay float).
+        seq_len: fix the sequence length (shape (batch, seq_len)); None keeps it dynamic.
+        input_names: `keras` or `task_library` (`ids`, `mask`, `segment_ids`).
+        representative: features (dict of (N, S) int32 arrays, Keras names) for `full_int8`.
     """
-    if quantization not in QUANTIZATIONS:
-        raise ExportError(f"quantization={quantization!r}; use one of {QUANTIZATIONS}.")
-    spec = {name: tf.TensorSpec((None, None), tf.int32, name=name) for name in model.input_names}
-    fn = tf.function(lambda inputs: model(inputs, training=False)).get_concrete_function(spec)
+    if quantization not in VARIANTS:
+        raise ExportError(f"quantization={quantization!r}; use one of {VARIANTS}.")
+    if quantization == "full_int8" and representative is None:
+        raise ExportError("full_int8 needs representative examples (features) to calibrate activations.")
+    names = _input_names(input_names)
+    # A dict input: the signature's input names are its keys.
+    spec = {names[k]: tf.TensorSpec((None, seq_len), tf.int32, name=names[k]) for k in KERAS_INPUTS}
+
+    def serve(inputs):
+        return {"logits": model({k: inputs[names[k]] for k in KERAS_INPUTS}, training=False)}
+
+    fn = tf.function(serve).get_concrete_function(spec)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantization == "float16":
@@ -40,14 +77,25 @@ def to_tflite(model, quantization: str = "float32") -> bytes:
         converter.target_spec.supported_types = [tf.float16]
     elif quantization == "dynamic_int8":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif quantization == "full_int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
+
+        def samples():
+            n = len(representative["input_ids"])
+            for i in range(n):
+                yield {names[k]: representative[k][i:i + 1].astype(np.int32) for k in KERAS_INPUTS}
+
+        converter.representative_dataset = samples
     try:
         return converter.convert()
-    except Exception as e:  # the converter raises ConverterError with the op list in its text
-        ops = sorted(set(re.findall(r"'?(tf\.[A-Za-z0-9_]+)'?", str(e))))
+    except Exception as e:  # ConverterError: the text names the ops it could not lower
+        ops = sorted(set(re.findall(r"\b(tf\.[A-Z][A-Za-z0-9_]*)", str(e))))  # op names are CamelCase
         raise ExportError(
             "The model needs TensorFlow ops that TFLite's builtin set lacks"
-            + (f": {', '.join(ops)}" if ops else "") + ". Flex ops are not allowed (the app ships the "
-            "builtin runtime only); replace those ops in the model.") from e
+            + (f": {', '.join(ops)}" if ops else f" ({str(e).strip().splitlines()[-1][:300]})")
+            + ". Flex (select TF) ops are not allowed: the app ships the builtin runtime only; "
+            "replace those ops in the model.") from e
 
 
 def interpreter(flatbuffer: bytes, threads: int = 1):
@@ -56,13 +104,23 @@ def interpreter(flatbuffer: bytes, threads: int = 1):
     return Interpreter(model_content=flatbuffer, num_threads=threads)
 
 
+def _runner_inputs(runner, features: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Keras-named features -> the signature's own input names."""
+    wanted = set(runner.get_input_details())
+    out = {}
+    for k, v in features.items():
+        name = k if k in wanted else TASK_LIBRARY_INPUTS.get(k, k)
+        out[name] = np.ascontiguousarray(v, dtype=np.int32)
+    return out
+
+
 def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1) -> np.ndarray:
-    """Run a TFLite classifier over int32 features (dict of (N, S) arrays)."""
+    """Run a TFLite classifier over int32 features (dict of (N, S) arrays, Keras names)."""
     runner = interpreter(flatbuffer).get_signature_runner()
     n = len(next(iter(features.values())))
     out = []
     for start in range(0, n, batch_size):
-        batch = {k: np.ascontiguousarray(v[start:start + batch_size], dtype=np.int32) for k, v in features.items()}
+        batch = _runner_inputs(runner, {k: v[start:start + batch_size] for k, v in features.items()})
         out.append(np.asarray(list(runner(**batch).values())[0]))
     return np.concatenate(out)
 
@@ -79,13 +137,167 @@ def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int 
         ids[0, 0], ids[0, -1] = 101, 102
         features = {"input_ids": ids, "attention_mask": np.ones((1, seq_len), np.int32),
                     "token_type_ids": np.zeros((1, seq_len), np.int32)}
+    inputs = _runner_inputs(runner, features)
     for _ in range(warmup):
-        runner(**features)
+        runner(**inputs)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        runner(**features)
+        runner(**inputs)
         times.append((time.perf_counter() - start) * 1e3)
     p50, p90, p99 = np.percentile(times, [50, 90, 99])
     return {"p50_ms": float(p50), "p90_ms": float(p90), "p99_ms": float(p99), "mean_ms": float(np.mean(times)),
-            "runs": runs, "threads": threads, "seq_len": seq_len}
+            "runs": runs, "warmup": warmup, "threads": threads, "seq_len": seq_len}
+
+
+# --- the stage: validated variants + bundle --------------------------------------------
+@dataclasses.dataclass
+class ExportConfig:
+    """Args:
+        model: a saved classifier directory (student or teacher).
+        task: the task for parity (dev) and accuracy (test) checks, and calibration (train).
+        output_dir: `<variant>/model.tflite` + `export_report.json`, and `bundle/`.
+        variants: comma-separated subset of float32,float16,dynamic_int8,full_int8.
+        bundle_variant: the variant the app bundle carries.
+        max_length: tokens per example in validation and in the bundle contract.
+        seq_len: fix the model's sequence length (0: dynamic).
+        input_names: `task_library` (ids, mask, segment_ids) or `keras`.
+        parity_examples: dev examples whose logits are compared with Keras.
+        max_accuracy_drop: refuse a variant whose test accuracy is lower than Keras' by more.
+        force: write refused variants anyway (the report still says they failed).
+        representative_examples: training examples that calibrate full_int8.
+    """
+
+    model: str = "runs/demo/student"
+    task: str = "fine_foods"
+    output_dir: str = "runs/export"
+    variants: str = "float32,float16,dynamic_int8,full_int8"
+    bundle_variant: str = "dynamic_int8"
+    max_length: int = 128
+    seq_len: int = 0
+    input_names: str = "task_library"
+    parity_examples: int = 64
+    max_accuracy_drop: float = 0.01
+    force: bool = False
+    representative_examples: int = 100
+    data_dir: Optional[str] = None
+
+
+def export_model(config: ExportConfig) -> Dict:
+    """Convert, validate and write each variant, then the bundle; returns the report."""
+    from tinybert_tf import data as data_lib
+    from tinybert_tf.checkpoint import load_pretrained
+    from tinybert_tf.metrics import compute_metrics
+
+    variants = [v.strip() for v in config.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise ExportError(f"variants {unknown or config.variants!r}: choose from {', '.join(VARIANTS)}.")
+    if config.bundle_variant not in variants:
+        raise ExportError(f"bundle_variant {config.bundle_variant!r} is not among the variants {variants}.")
+    loaded = load_pretrained(config.model)
+    if loaded.classifier is None:
+        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    model, tokenizer = loaded.classifier, loaded.tokenizer
+    task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    length = config.seq_len or config.max_length
+    if config.seq_len and config.seq_len != config.max_length:
+        raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
+                          "model needs inputs padded to exactly that length.")
+    dev = task.dev.take(range(min(config.parity_examples, len(task.dev))))
+    dev_x = data_lib.encode(dev, tokenizer, length)
+    test_x = data_lib.encode(task.test, tokenizer, length)
+    keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
+    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
+                                 task.is_regression)
+    calib = task.train.take(range(min(config.representative_examples, len(task.train))))
+    representative = data_lib.encode(calib, tokenizer, length)
+
+    os.makedirs(config.output_dir, exist_ok=True)
+    report = {"model": config.model, "keras_test": keras_test, "max_length": config.max_length,
+              "max_position_embeddings": loaded.config.max_position_embeddings,
+              "seq_len": config.seq_len or None, "input_names": config.input_names, "variants": {}}
+    written = {}
+    for variant in variants:
+        start = time.time()
+        flatbuffer = to_tflite(model, variant, config.seq_len or None, config.input_names,
+                               representative if variant == "full_int8" else None)
+        parity = float(np.max(np.abs(tflite_logits(flatbuffer, dev_x, batch_size=16) - keras_dev)))
+        test = compute_metrics(tflite_logits(flatbuffer, test_x, batch_size=50), task.test.labels,
+                               task.is_regression)
+        key = "accuracy" if "accuracy" in test else "pearson"
+        drop = keras_test[key] - test[key]
+        ok = drop <= config.max_accuracy_drop
+        entry = {"size_mb": len(flatbuffer) / 1e6, "parity_max_abs_logit_diff": parity, "test": test,
+                 f"{key}_drop": drop, "passed": ok, "convert_and_validate_seconds": round(time.time() - start, 1)}
+        if ok or config.force:
+            path = os.path.join(config.output_dir, variant, "model.tflite")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(flatbuffer)
+            entry["path"] = path
+            written[variant] = path
+        report["variants"][variant] = entry
+        print(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
+              f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> "
+              f"{'written' if variant in written else 'REFUSED (accuracy drop; --force writes it)'}")
+    with open(os.path.join(config.output_dir, "export_report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    if config.bundle_variant not in written:
+        raise ExportError(f"The bundle variant {config.bundle_variant} failed validation "
+                          f"(see {config.output_dir}/export_report.json); pick another or pass --force.")
+    report["bundle"] = write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant],
+                                    loaded, config, report["variants"][config.bundle_variant])
+    return report
+
+
+def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict) -> str:
+    """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract."""
+    os.makedirs(directory, exist_ok=True)
+    shutil.copyfile(tflite_path, os.path.join(directory, "model.tflite"))
+    tokenizer = loaded.tokenizer
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+    with open(os.path.join(directory, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t, _ in vocab))
+    labels = loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
+    with open(os.path.join(directory, "labels.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(label + "\n" for label in labels))
+    names = _input_names(config.input_names)
+    ids = tokenizer.get_vocab()
+    meta = {
+        "format_version": BUNDLE_FORMAT_VERSION,
+        "model_file": "model.tflite", "vocab_file": "vocab.txt", "labels_file": "labels.txt",
+        "variant": os.path.basename(os.path.dirname(tflite_path)),
+        "max_length": config.max_length, "fixed_seq_len": config.seq_len or None,
+        "do_lower_case": tokenizer.do_lower_case, "strip_accents": tokenizer.do_lower_case,
+        "input_names": {"input_ids": names["input_ids"], "attention_mask": names["attention_mask"],
+                        "token_type_ids": names["token_type_ids"]},
+        "output_name": "logits", "output_kind": "logits" if loaded.classifier.num_labels > 1 else "regression",
+        "labels": labels,
+        "special_tokens": {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids},
+        "test_accuracy": validation["test"].get("accuracy"),
+        "parity_max_abs_logit_diff": validation["parity_max_abs_logit_diff"],
+        "source_model": loaded.directory,
+    }
+    with open(os.path.join(directory, "bundle.json"), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=2)
+    return directory
+
+
+def read_bundle(directory: str) -> Dict:
+    """Load and check a bundle directory; returns its `bundle.json` with absolute file paths."""
+    path = os.path.join(directory, "bundle.json")
+    if not os.path.isfile(path):
+        raise ExportError(f"No bundle.json in {directory}: create one with `tinybert-tf export`.")
+    with open(path, encoding="utf-8") as f:
+        meta = json.load(f)
+    if meta.get("format_version") != BUNDLE_FORMAT_VERSION:
+        raise ExportError(f"{path} has format_version {meta.get('format_version')}; this tinybert_tf reads "
+                          f"{BUNDLE_FORMAT_VERSION}. Re-export the bundle.")
+    for key in ("model_file", "vocab_file", "labels_file"):
+        full = os.path.join(directory, meta[key])
+        if not os.path.isfile(full):
+            raise ExportError(f"The bundle lacks {meta[key]} ({full}).")
+        meta[key + "_path"] = full
+    return meta
+

@@ -1,5 +1,6 @@
 """The whole TinyBERT recipe in one call: fine-tune the teacher, general distillation
-(short), data augmentation, task distillation, then a teacher-vs-student table.
+(short), data augmentation, task distillation, a teacher-vs-student table, then TFLite
+export of both (validated variants, the student's app bundle) and a LiteRT benchmark.
 
 Every stage writes to its own folder under `output_dir` and is skipped when its output
 is already there (and resumes when it was interrupted), so running the same command
@@ -24,13 +25,17 @@ class RecipeConfig:
         student: student preset (`teacher-l4`: the teacher's widths, 4 layers, copied from
             teacher layers; `tinybert4`: 4 layers, hidden 312, random init, which needs far
             more general distillation than a CPU run gives it).
-        output_dir: `teacher/`, `general/`, `augmented/`, `student/`, `comparison.md` go here.
+        output_dir: `teacher/`, `general/`, `augmented/`, `student/`, `comparison.md`,
+            `export/` (with `bundle/`), `export_teacher/`, `bench/` go here.
         teacher_epochs: fine-tuning epochs of the teacher.
         general_max_segments: corpus lines for general distillation (0 skips the stage;
             the student then starts from the fine-tuned teacher's layers).
         general_learning_rate: general distillation peak learning rate.
         num_augmented: N_a augmented copies per training example (0: no augmentation).
         intermediate_epochs, prediction_epochs: task distillation steps 1 and 2.
+        export_variants: TFLite variants exported (and validated) for student and teacher
+            (empty: stop after the table); the student's `dynamic_int8` becomes the app bundle.
+        bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
     """
 
     teacher: str = "minilm-l6"
@@ -49,6 +54,8 @@ class RecipeConfig:
     intermediate_epochs: int = 1
     prediction_epochs: int = 1
     temperature: float = 1.0
+    export_variants: str = "float32,float16,dynamic_int8,full_int8"
+    bench_runs: int = 30
     seed: int = 0
     data_dir: Optional[str] = None
 
@@ -65,7 +72,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     if _done(teacher_dir):
         print(f"[recipe] teacher: {teacher_dir} is fine-tuned already; reusing it.")
     else:
-        print("[recipe] 1/4 fine-tuning the teacher")
+        print("[recipe] 1/6 fine-tuning the teacher")
         teacher_lib.fine_tune(teacher_lib.FineTuneConfig(
             model=config.teacher, task=config.task, output_dir=teacher_dir, max_length=config.max_length,
             batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir))
@@ -76,7 +83,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         if _done(general_dir):
             print(f"[recipe] general distillation: {general_dir} is done already; reusing it.")
         else:
-            print("[recipe] 2/4 general distillation")
+            print("[recipe] 2/6 general distillation")
             distill.general_distill(distill.GeneralDistillConfig(
                 teacher=config.teacher, student=config.student, max_segments=config.general_max_segments,
                 max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
@@ -85,7 +92,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
 
     augmented = None
     if config.num_augmented > 0:
-        print("[recipe] 3/4 data augmentation")
+        print("[recipe] 3/6 data augmentation")
         augmented = augment_lib.augment_task(augment_lib.AugmentConfig(
             teacher=teacher_dir, task=config.task, output_file=os.path.join(out, "augmented", "train.jsonl"),
             replace_prob=config.replace_prob, num_augmented=config.num_augmented, top_k=config.top_k,
@@ -95,7 +102,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     if _done(student_dir):
         print(f"[recipe] task distillation: {student_dir} is done already; reusing it.")
     else:
-        print("[recipe] 4/4 task distillation")
+        print("[recipe] 4/6 task distillation")
         distill.task_distill(distill.TaskDistillConfig(
             teacher=teacher_dir, student=student_start, task=config.task, augmented_file=augmented,
             max_length=config.max_length, batch_size=config.batch_size,
@@ -106,6 +113,29 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     table = comparison_table(rows)
     with open(os.path.join(out, "comparison.md"), "w", encoding="utf-8") as f:
         f.write(table + "\n")
+
+    if config.export_variants:
+        from tinybert_tf import bench, export
+
+        variants = config.export_variants
+        bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
+        for name, model_dir, export_dir in (("student", student_dir, os.path.join(out, "export")),
+                                            ("teacher", teacher_dir, os.path.join(out, "export_teacher"))):
+            if os.path.isfile(os.path.join(export_dir, "bundle", "bundle.json")):
+                print(f"[recipe] export: {export_dir} exists; reusing it.")
+                continue
+            print(f"[recipe] 5/6 exporting the {name} to TFLite ({variants}), each variant validated")
+            # The teacher's variants are references: keep them even when quantization hurts.
+            export.export_model(export.ExportConfig(
+                model=model_dir, task=config.task, output_dir=export_dir, variants=variants, bundle_variant=bundle,
+                max_length=config.max_length, force=name == "teacher", data_dir=config.data_dir))
+        if config.bench_runs > 0:
+            print("[recipe] 6/6 LiteRT benchmark (1 thread, batch 1)")
+            lengths = [n for n in (64, 128) if n <= config.max_length] or [config.max_length]
+            bench.run_host_benchmark(bench.BenchConfig(
+                exports=f"teacher={os.path.join(out, 'export_teacher')},student={os.path.join(out, 'export')}",
+                seq_lens=",".join(map(str, lengths)), runs=config.bench_runs, output_dir=os.path.join(out, "bench")))
+        print(f"[recipe] app bundle: {os.path.join(out, 'export', 'bundle')}")
     print(table)
     return {name: _read_metrics(d) for name, d in rows}
 

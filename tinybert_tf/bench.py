@@ -1,0 +1,202 @@
+"""Benchmark harness: LiteRT latency, memory and size of exported variants, on this host
+(`run_host_benchmark`, CLI `tinybert-tf bench`) or on an Android device through adb
+(`tinybert_tf.device`). Both write the same versioned JSON schema (`SCHEMA`).
+
+Protocol per (model, variant, sequence length): a fresh interpreter with `threads`
+threads, batch 1, `warmup` untimed runs, then `runs` timed runs; p50/p90/p99/mean in ms.
+Each variant is measured in its own subprocess so its peak RSS is its own. All rows of
+one call run in one session, one after another, so ratios between them compare like with
+like on a noisy shared machine (absolute numbers still move between runs).
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+from typing import Dict, List, Optional
+
+SCHEMA = "tinybert_tf.bench/1"
+
+_CHILD = r"""
+import json, resource, sys
+from tinybert_tf.export import litert_latency
+path, seqs, threads, warmup, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+flatbuffer = open(path, "rb").read()
+out = [litert_latency(flatbuffer, int(s), runs=runs, warmup=warmup, threads=threads) for s in seqs.split(",")]
+print(json.dumps({"latency": out, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+@dataclasses.dataclass
+class BenchConfig:
+    """Args:
+        exports: comma-separated `name=dir` of `tinybert-tf export` output directories
+            (each has `export_report.json` and `<variant>/model.tflite`); the first
+            model's float32 (or first) variant is the reference for speedups.
+        variants: which variants to time (default: every one the export wrote).
+        seq_lens: comma-separated sequence lengths.
+        threads, warmup, runs: the protocol.
+        output_dir: `bench.json`, `bench.md`, `bench.png`.
+    """
+
+    exports: str = "teacher=runs/demo/export_teacher,student=runs/demo/export"
+    variants: Optional[str] = None
+    seq_lens: str = "64,128"
+    threads: int = 1
+    warmup: int = 5
+    runs: int = 50
+    output_dir: str = "runs/bench"
+
+
+def host_info() -> Dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return {"kind": "host", "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
+            "python": platform.python_version()}
+
+
+def _parse_exports(text: str) -> List[tuple]:
+    pairs = []
+    for item in [x.strip() for x in text.split(",") if x.strip()]:
+        if "=" not in item:
+            raise ValueError(f"--exports item {item!r}: write name=directory (e.g. student=runs/demo/export).")
+        name, directory = item.split("=", 1)
+        report = os.path.join(directory, "export_report.json")
+        if not os.path.isfile(report):
+            raise FileNotFoundError(f"{report} not found: run `tinybert-tf export --output-dir {directory}` first.")
+        pairs.append((name, directory))
+    if not pairs:
+        raise ValueError("No exports to benchmark.")
+    return pairs
+
+
+def measure(path: str, seq_lens: List[int], threads: int, warmup: int, runs: int) -> Dict:
+    """Time one .tflite file in a subprocess; returns {"latency": [...], "peak_rss_mb": x}."""
+    proc = subprocess.run([sys.executable, "-c", _CHILD, path, ",".join(map(str, seq_lens)), str(threads),
+                           str(warmup), str(runs)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"Benchmarking {path} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_host_benchmark(config: BenchConfig) -> Dict:
+    seq_lens = [int(s) for s in config.seq_lens.split(",") if s.strip()]
+    wanted = [v.strip() for v in config.variants.split(",")] if config.variants else None
+    results = []
+    for name, directory in _parse_exports(config.exports):
+        with open(os.path.join(directory, "export_report.json"), encoding="utf-8") as f:
+            report = json.load(f)
+        limit = report.get("max_position_embeddings")
+        if limit and max(seq_lens) > limit:
+            raise ValueError(f"{name} ({directory}) accepts sequences up to {limit} tokens; --seq-lens asks for "
+                             f"{max(seq_lens)}. Use lengths <= {limit}.")
+        if report.get("seq_len") and any(s != report["seq_len"] for s in seq_lens):
+            raise ValueError(f"{name} was exported with a fixed length {report['seq_len']}; bench it at that length.")
+        for variant, entry in report["variants"].items():
+            if "path" not in entry or (wanted and variant not in wanted):
+                continue
+            path = os.path.join(directory, variant, "model.tflite")
+            measured = measure(path, seq_lens, config.threads, config.warmup, config.runs)
+            for lat in measured["latency"]:
+                results.append({
+                    "model": name, "variant": variant, "file": path, "size_mb": os.path.getsize(path) / 1e6,
+                    "test_accuracy": entry["test"].get("accuracy"), "seq_len": lat["seq_len"],
+                    "threads": lat["threads"], "warmup": lat["warmup"], "runs": lat["runs"],
+                    "p50_ms": lat["p50_ms"], "p90_ms": lat["p90_ms"], "p99_ms": lat["p99_ms"],
+                    "mean_ms": lat["mean_ms"], "peak_rss_mb": measured["peak_rss_mb"]})
+            print(f"{name}/{variant}: " + ", ".join(f"seq {r['seq_len']} p50 {r['p50_ms']:.2f} ms"
+                                                    for r in results[-len(seq_lens):]), flush=True)
+    data = {"schema": SCHEMA, "device": host_info(), "protocol": {
+        "batch": 1, "threads": config.threads, "warmup": config.warmup, "runs": config.runs}, "results": results}
+    write_outputs(data, config.output_dir)
+    return data
+
+
+def _reference(results: List[Dict]) -> Dict:
+    """The first model's float32 rows (or its first variant), per sequence length."""
+    first = results[0]["model"]
+    rows = [r for r in results if r["model"] == first]
+    variant = "float32" if any(r["variant"] == "float32" for r in rows) else rows[0]["variant"]
+    return {r["seq_len"]: r for r in rows if r["variant"] == variant}
+
+
+def table(data: Dict) -> str:
+    results = data["results"]
+    if not results:
+        return "(no results)"
+    ref = _reference(results)
+    seqs = sorted({r["seq_len"] for r in results})
+    head = "| model | variant | MB | test acc | " + " | ".join(f"p50 ms @{s}" for s in seqs) + " | " + \
+        " | ".join(f"speedup @{s}" for s in seqs) + " | size ratio | peak RSS MB |"
+    lines = [head, "|" + "---|" * (6 + 2 * len(seqs) - 1)]
+    keys = []
+    for r in results:
+        if (r["model"], r["variant"]) not in keys:
+            keys.append((r["model"], r["variant"]))
+    for model, variant in keys:
+        rows = {r["seq_len"]: r for r in results if (r["model"], r["variant"]) == (model, variant)}
+        any_row = next(iter(rows.values()))
+        acc = any_row["test_accuracy"]
+        ref_size = next(iter(ref.values()))["size_mb"]
+        lines.append(
+            f"| {model} | {variant} | {any_row['size_mb']:.1f} | {'n/a' if acc is None else f'{100 * acc:.1f}%'} | "
+            + " | ".join(f"{rows[s]['p50_ms']:.2f}" if s in rows else "n/a" for s in seqs) + " | "
+            + " | ".join(f"{ref[s]['p50_ms'] / rows[s]['p50_ms']:.1f}x" if s in rows and s in ref else "n/a"
+                         for s in seqs)
+            + f" | {ref_size / any_row['size_mb']:.1f}x | {any_row['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def write_outputs(data: Dict, output_dir: str) -> None:
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, "bench.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+    text = table(data)
+    with open(os.path.join(output_dir, "bench.md"), "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+    print(text)
+    plot(data, os.path.join(output_dir, "bench.png"))
+
+
+def plot(data: Dict, path: str) -> None:
+    """Accuracy vs p50 latency at the longest sequence; marker area ~ file size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = data["results"]
+    if not results:
+        return
+    seq = max(r["seq_len"] for r in results)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in (r for r in results if r["seq_len"] == seq and r["test_accuracy"] is not None):
+        ax.scatter(r["p50_ms"], 100 * r["test_accuracy"], s=20 + 3 * r["size_mb"], alpha=0.7)
+        ax.annotate(f"{r['model']} {r['variant']} ({r['size_mb']:.1f} MB)", (r["p50_ms"], 100 * r["test_accuracy"]),
+                    textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"p50 latency, seq {seq}, batch 1, {data['protocol']['threads']} thread(s) (ms, log)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"Accuracy vs latency vs size ({data['device'].get('kind', 'host')})")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def merge(*datasets: Dict) -> Dict:
+    """Host and device results in one document (rows tagged with their device)."""
+    merged = {"schema": SCHEMA, "device": {"kind": "merged"}, "protocol": datasets[0]["protocol"], "results": []}
+    for data in datasets:
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"Result schema {data.get('schema')!r} is not {SCHEMA!r}; re-run that benchmark.")
+        for r in data["results"]:
+            merged["results"].append({**r, "model": f"{r['model']}@{data['device'].get('kind', '?')}"})
+    return merged
