@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import numpy as np
 

@@ -39,6 +39,9 @@ class BertSelfAttention(keras.layers.MultiHeadAttention):
         super()._build_attention(rank)
         # The parent's attention dropout uses legacy stateful ops; see `stateful_dropout`.
         self._dropout_layer = stateful_dropout(self._dropout)
+        # `_compute_attention` uses tf.nn.softmax, never the parent's Softmax layer; mark
+        # that weightless layer built so SavedModel/TFLite tracing does not warn about it.
+        self._softmax.built = True
 
     def _compute_attention(self, query, key, value, attention_mask=None, training=None):
         query = tf.multiply(query, 1.0 / math.sqrt(float(self._key_dim)))
