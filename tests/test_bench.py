@@ -29,7 +29,8 @@ def test_host_benchmark_cli_writes_schema_table_and_plot(exported, tmp_path):
     assert data["schema"] == bench.SCHEMA and data["device"]["kind"] == "host"
     assert len(data["results"]) == 2 * 2 * 2  # models x variants x lengths
     row = data["results"][0]
-    assert row["p50_ms"] <= row["p90_ms"] <= row["p99_ms"] and row["peak_rss_mb"] > 0 and row["runs"] == 3
+    assert row["p50_ms"] <= row["p90_ms"] <= row["p99_ms"] and row["runs"] == 3
+    assert 0 < row["peak_rss_mb"] < 500  # the child loads LiteRT only; importing TensorFlow alone takes more
     table = open(os.path.join(out, "bench.md")).read()
     assert "| tiny | float32 |" in table and "1.0x" in table
     assert os.path.getsize(os.path.join(out, "bench.png")) > 1000

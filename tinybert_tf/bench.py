@@ -4,7 +4,8 @@
 
 Protocol per (model, variant, sequence length): a fresh interpreter with `threads`
 threads, batch 1, `warmup` untimed runs, then `runs` timed runs; p50/p90/p99/mean in ms.
-Each variant is measured in its own subprocess so its peak RSS is its own. All rows of
+Each variant is measured in its own subprocess (LiteRT and NumPy only, no TensorFlow) so
+its peak RSS (VmHWM) is its own: the interpreter, the model and the Python runtime. All rows of
 one call run in one session, one after another, so ratios between them compare like with
 like on a noisy shared machine (absolute numbers still move between runs).
 """
@@ -19,14 +20,8 @@ from typing import Dict, List, Optional
 
 SCHEMA = "tinybert_tf.bench/1"
 
-_CHILD = r"""
-import json, resource, sys
-from tinybert_tf.export import litert_latency
-path, seqs, threads, warmup, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-flatbuffer = open(path, "rb").read()
-out = [litert_latency(flatbuffer, int(s), runs=runs, warmup=warmup, threads=threads) for s in seqs.split(",")]
-print(json.dumps({"latency": out, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+# Run by path, not imported: the child loads LiteRT and NumPy only, no TensorFlow.
+_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "litert_protocol.py")
 
 
 @dataclasses.dataclass
@@ -79,7 +74,7 @@ def _parse_exports(text: str) -> List[tuple]:
 
 def measure(path: str, seq_lens: List[int], threads: int, warmup: int, runs: int) -> Dict:
     """Time one .tflite file in a subprocess; returns {"latency": [...], "peak_rss_mb": x}."""
-    proc = subprocess.run([sys.executable, "-c", _CHILD, path, ",".join(map(str, seq_lens)), str(threads),
+    proc = subprocess.run([sys.executable, _CHILD, path, ",".join(map(str, seq_lens)), str(threads),
                            str(warmup), str(runs)], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"Benchmarking {path} failed:\n{proc.stderr[-2000:]}")

@@ -106,12 +106,9 @@ def interpreter(flatbuffer: bytes, threads: int = 1):
 
 def _runner_inputs(runner, features: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     """Keras-named features -> the signature's own input names."""
-    wanted = set(runner.get_input_details())
-    out = {}
-    for k, v in features.items():
-        name = k if k in wanted else TASK_LIBRARY_INPUTS.get(k, k)
-        out[name] = np.ascontiguousarray(v, dtype=np.int32)
-    return out
+    from tinybert_tf.litert_protocol import signature_inputs
+
+    return signature_inputs(runner, features)
 
 
 def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1) -> np.ndarray:
@@ -127,27 +124,11 @@ def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size
 
 def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int = 5, threads: int = 1,
                    features: Optional[Dict[str, np.ndarray]] = None) -> Dict[str, float]:
-    """Latency of one example (batch 1) at `seq_len`, in milliseconds: p50/p90/p99/mean.
-    Inputs are [CLS] [UNK]... [SEP] with every position attended (BERT-base ids, valid in
-    any vocabulary of that layout; the timing does not depend on the ids) unless
-    `features` (batch 1) is given."""
-    runner = interpreter(flatbuffer, threads).get_signature_runner()
-    if features is None:
-        ids = np.full((1, seq_len), 100, dtype=np.int32)
-        ids[0, 0], ids[0, -1] = 101, 102
-        features = {"input_ids": ids, "attention_mask": np.ones((1, seq_len), np.int32),
-                    "token_type_ids": np.zeros((1, seq_len), np.int32)}
-    inputs = _runner_inputs(runner, features)
-    for _ in range(warmup):
-        runner(**inputs)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        runner(**inputs)
-        times.append((time.perf_counter() - start) * 1e3)
-    p50, p90, p99 = np.percentile(times, [50, 90, 99])
-    return {"p50_ms": float(p50), "p90_ms": float(p90), "p99_ms": float(p99), "mean_ms": float(np.mean(times)),
-            "runs": runs, "warmup": warmup, "threads": threads, "seq_len": seq_len}
+    """Latency of one example (batch 1) at `seq_len` in milliseconds (p50/p90/p99/mean),
+    by the protocol in `litert_protocol` (default inputs: [CLS] [UNK]... [SEP])."""
+    from tinybert_tf.litert_protocol import time_model
+
+    return time_model(flatbuffer, seq_len, runs=runs, warmup=warmup, threads=threads, features=features)
 
 
 # --- the stage: validated variants + bundle --------------------------------------------
