@@ -30,10 +30,13 @@ def test_magnitude_pruning_during_distillation_reaches_the_target(tokenizer, blo
     teacher = _classifier(tokenizer, num_hidden_layers=4)
     student = build_student(teacher, "teacher-l2")
     distiller = Distiller(student, teacher)
+    features, labels = _data(tokenizer)
+    before = distiller.predict(features, verbose=0)
     schedule = prune.pruning_schedule(0.7, end_step=7, frequency=2)   # moved onto the turn at step 6
     distiller.apply_pruning(prune.magnitude_pruning(schedule, block_2_4=block_2_4))
+    # Wrapping keeps every trained weight: before any pruning step the outputs are the same.
+    np.testing.assert_allclose(distiller.predict(features, verbose=0), before, atol=1e-6)
     distiller.compile(optimizer=keras.optimizers.Adam(1e-3), stage="all")
-    features, labels = _data(tokenizer)
     distiller.fit(features, labels, batch_size=4, epochs=2, verbose=0, callbacks=prune.pruning_callbacks(str(tmp_path / "tb")))
     exported = distiller.export_student()
     assert type(exported) is BertClassifier and not exported.encoder.distillation_outputs

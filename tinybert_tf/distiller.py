@@ -213,11 +213,12 @@ class Distiller(keras.Model):
     def apply_pruning(self, wrap):
         """Replace the student by `wrap(student)`: a tfmot-wrapped copy (see
         `tinybert_tf.prune.magnitude_pruning`). Call before `fit`, with
-        `prune.UpdatePruningStep` among the callbacks; `export_student` strips it."""
+        `prune.pruning_callbacks()` among the callbacks; `export_student` strips it."""
         if self._student_template is None:
             self._student_template = self.student
         self.student = wrap(self.student)
         self.dropout_rng_states = dropout_rng_states(self.student)  # the wrapped copy has its own dropouts
+        self._reset_compile_cache()  # traced fit/predict functions still call the old student
 
     def export_student(self):
         """The student as a plain inference model (weights copied; no projections, no

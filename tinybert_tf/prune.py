@@ -80,7 +80,7 @@ def magnitude_pruning(schedule, block_2_4: bool = False):
             if isinstance(layer, keras.layers.Dense):
                 return tfmot.sparsity.keras.prune_low_magnitude(layer, pruning_schedule=schedule,
                                                                 sparsity_m_by_n=(2, 4))
-            return layer.__class__.from_config(layer.get_config())
+            return layer  # reused, with its trained weights (as tfmot does for unprunable layers)
 
         return keras.models.clone_model(model, clone_function=clone)
 
