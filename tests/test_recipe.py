@@ -34,3 +34,7 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     assert cli.main(args) == 0  # finished stages are reused, not repeated
     printed = capsys.readouterr().out
     assert printed.count("reusing") >= 6, printed
+
+    # Other settings in the same folder would silently reuse stages made differently: refused.
+    assert cli.main(args[:-2] + ["--bench-runs", "0", "--student", "teacher-l1"]) == 2
+    assert "other settings (student: 'teacher-l2' -> 'teacher-l1')" in capsys.readouterr().err

@@ -60,6 +60,29 @@ class RecipeConfig:
     data_dir: Optional[str] = None
 
 
+# Settings a finished stage does not depend on: changing them reuses the stages.
+_FREE = {"export_variants", "bench_runs"}
+
+
+def _check_same_settings(config: RecipeConfig) -> None:
+    """Stages are reused by folder; refuse to mix in a run made with other settings."""
+    os.makedirs(config.output_dir, exist_ok=True)
+    path = os.path.join(config.output_dir, "recipe_config.json")
+    current = {k: v for k, v in dataclasses.asdict(config).items() if k not in _FREE}
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            before = {k: v for k, v in json.load(f).items() if k not in _FREE}
+        changed = sorted(k for k in set(before) | set(current) if before.get(k) != current.get(k))
+        if changed:
+            raise ValueError(
+                f"{config.output_dir} holds a recipe run made with other settings ("
+                + ", ".join(f"{k}: {before.get(k)!r} -> {current.get(k)!r}" for k in changed)
+                + "); its finished stages would be reused. Pass another --output-dir (make demo RUN_DIR=...), "
+                "or delete that folder to start over.")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(dataclasses.asdict(config), f, indent=2)
+
+
 def _done(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "metrics.json"))
 
@@ -68,6 +91,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     """Run every stage (skipping finished ones); returns {"teacher": metrics, "student":
     metrics} and writes `comparison.md`."""
     out = config.output_dir
+    _check_same_settings(config)
     teacher_dir = os.path.join(out, "teacher")
     if _done(teacher_dir):
         print(f"[recipe] teacher: {teacher_dir} is fine-tuned already; reusing it.")
