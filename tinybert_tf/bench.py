@@ -130,7 +130,7 @@ def table(data: Dict) -> str:
     seqs = sorted({r["seq_len"] for r in results})
     head = "| model | variant | MB | test acc | " + " | ".join(f"p50 ms @{s}" for s in seqs) + " | " + \
         " | ".join(f"speedup @{s}" for s in seqs) + " | size ratio | peak RSS MB |"
-    lines = [head, "|" + "---|" * (6 + 2 * len(seqs) - 1)]
+    lines = [head, "|" + "---|" * (6 + 2 * len(seqs))]
     keys = []
     for r in results:
         if (r["model"], r["variant"]) not in keys:
