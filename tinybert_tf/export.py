@@ -25,12 +25,12 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf.backend import tf
+# TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
+from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS
 KERAS_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# The TFLite Task Library's BertNLClassifier looks its inputs up by these names.
-TASK_LIBRARY_INPUTS = {"input_ids": "ids", "attention_mask": "mask", "token_type_ids": "segment_ids"}
 BUNDLE_FORMAT_VERSION = 1
 
 
@@ -104,20 +104,13 @@ def interpreter(flatbuffer: bytes, threads: int = 1):
     return Interpreter(model_content=flatbuffer, num_threads=threads)
 
 
-def _runner_inputs(runner, features: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    """Keras-named features -> the signature's own input names."""
-    from tinybert_tf.litert_protocol import signature_inputs
-
-    return signature_inputs(runner, features)
-
-
 def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1) -> np.ndarray:
     """Run a TFLite classifier over int32 features (dict of (N, S) arrays, Keras names)."""
     runner = interpreter(flatbuffer).get_signature_runner()
     n = len(next(iter(features.values())))
     out = []
     for start in range(0, n, batch_size):
-        batch = _runner_inputs(runner, {k: v[start:start + batch_size] for k, v in features.items()})
+        batch = signature_inputs(runner, {k: v[start:start + batch_size] for k, v in features.items()})
         out.append(np.asarray(list(runner(**batch).values())[0]))
     return np.concatenate(out)
 
@@ -126,8 +119,6 @@ def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int 
                    features: Optional[Dict[str, np.ndarray]] = None) -> Dict[str, float]:
     """Latency of one example (batch 1) at `seq_len` in milliseconds (p50/p90/p99/mean),
     by the protocol in `litert_protocol` (default inputs: [CLS] [UNK]... [SEP])."""
-    from tinybert_tf.litert_protocol import time_model
-
     return time_model(flatbuffer, seq_len, runs=runs, warmup=warmup, threads=threads, features=features)
 
 

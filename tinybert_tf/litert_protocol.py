@@ -21,13 +21,13 @@ def default_inputs(seq_len):
             "token_type_ids": np.zeros((1, seq_len), np.int32)}
 
 
-# Keras input names -> the TFLite Task Library's (see export.TASK_LIBRARY_INPUTS).
-_ALIASES = {"input_ids": "ids", "attention_mask": "mask", "token_type_ids": "segment_ids"}
+# Keras input names -> the TFLite Task Library's BertNLClassifier names (export uses these too).
+TASK_LIBRARY_INPUTS = {"input_ids": "ids", "attention_mask": "mask", "token_type_ids": "segment_ids"}
 
 
 def signature_inputs(runner, features):
     wanted = set(runner.get_input_details())
-    return {(k if k in wanted else _ALIASES.get(k, k)): np.ascontiguousarray(v, dtype=np.int32)
+    return {(k if k in wanted else TASK_LIBRARY_INPUTS.get(k, k)): np.ascontiguousarray(v, dtype=np.int32)
             for k, v in features.items()}
 
 

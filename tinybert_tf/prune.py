@@ -161,6 +161,19 @@ def importance_scores(classifier: BertClassifier, features: Dict[str, np.ndarray
     return heads, neurons
 
 
+def _rebuilt(classifier: BertClassifier, config: BertConfig, reshape) -> BertClassifier:
+    """A classifier built from `config` holding `classifier`'s weights; each encoder layer's
+    weights pass through `reshape(layer_name, weights)` (the slicing a pruning does)."""
+    encoder = classifier.encoder
+    new_encoder = BertEncoder(config, name=encoder.name)
+    new = BertClassifier(new_encoder, classifier.num_labels, dropout=classifier.dropout, name=classifier.name)
+    for layer in encoder.layers:
+        if layer.weights:
+            new_encoder.get_layer(layer.name).set_weights(reshape(layer.name, layer.get_weights()))
+    new.get_layer("classifier").set_weights(classifier.get_layer("classifier").get_weights())
+    return new
+
+
 def prune_heads_and_neurons(classifier: BertClassifier, head_scores, neuron_scores, heads_fraction: float = 0.0,
                             ffn_fraction: float = 0.0) -> BertClassifier:
     """A smaller `BertClassifier`: in every layer the `heads_fraction` least important
@@ -169,8 +182,7 @@ def prune_heads_and_neurons(classifier: BertClassifier, head_scores, neuron_scor
     for name, value in (("heads_fraction", heads_fraction), ("ffn_fraction", ffn_fraction)):
         if not 0.0 <= value < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {value}.")
-    encoder = classifier.encoder
-    config = encoder.config
+    config = classifier.encoder.config
     keep_ffn = max(1, int(round(config.intermediate_size * (1.0 - ffn_fraction))))
     kept_heads, kept_neurons, pruned_heads = [], [], {}
     for i in range(config.num_hidden_layers):
@@ -186,29 +198,23 @@ def prune_heads_and_neurons(classifier: BertClassifier, head_scores, neuron_scor
             pruned_heads[i] = removed
         kept_neurons.append(np.sort(np.argsort(-neuron_scores[i], kind="stable")[:keep_ffn]))
 
-    new_config = dataclasses.replace(config, intermediate_size=keep_ffn, pruned_heads=pruned_heads)
-    new_encoder = BertEncoder(new_config, name=encoder.name)
-    new = BertClassifier(new_encoder, classifier.num_labels, dropout=classifier.dropout, name=classifier.name)
-    for layer in encoder.layers:
-        if not layer.weights:
-            continue
-        target = new_encoder.get_layer(layer.name)
-        weights = layer.get_weights()
-        if layer.name.endswith("_attention"):
-            i = int(layer.name.split("_")[1])
+    def reshape(name, weights):
+        if not name.startswith("layer_"):
+            return weights
+        i = int(name.split("_")[1])
+        if name.endswith("_attention"):
             h = kept_heads[i]
             # q, k, v kernels (hidden, heads, d) and biases (heads, d); output (heads, d, hidden), bias.
             q, qb, k, kb, v, vb, o, ob = weights
-            weights = [q[:, h], qb[h], k[:, h], kb[h], v[:, h], vb[h], o[h], ob]
-        elif layer.name.endswith("_intermediate"):
-            j = kept_neurons[int(layer.name.split("_")[1])]
-            weights = [weights[0][:, j], weights[1][j]]
-        elif layer.name.endswith("_output") and layer.name.startswith("layer_"):
-            j = kept_neurons[int(layer.name.split("_")[1])]
-            weights = [weights[0][j], weights[1]]
-        target.set_weights(weights)
-    new.get_layer("classifier").set_weights(classifier.get_layer("classifier").get_weights())
-    return new
+            return [q[:, h], qb[h], k[:, h], kb[h], v[:, h], vb[h], o[h], ob]
+        if name.endswith("_intermediate"):
+            return [weights[0][:, kept_neurons[i]], weights[1][kept_neurons[i]]]
+        if name.endswith("_output"):
+            return [weights[0][kept_neurons[i]], weights[1]]
+        return weights
+
+    new_config = dataclasses.replace(config, intermediate_size=keep_ffn, pruned_heads=pruned_heads)
+    return _rebuilt(classifier, new_config, reshape)
 
 
 # --- vocabulary ---------------------------------------------------------------------------
@@ -236,19 +242,11 @@ def prune_vocabulary(classifier: BertClassifier, tokenizer, texts: Sequence[str]
     kept_ids = np.array(sorted(keep))
     tokens = [by_id[i][0] for i in kept_ids]
 
-    encoder = classifier.encoder
-    config = encoder.config
+    config = classifier.encoder.config
     new_config = dataclasses.replace(config, vocab_size=len(kept_ids),
                                      pad_token_id=tokens.index("[PAD]") if "[PAD]" in tokens else 0)
-    new_encoder = BertEncoder(new_config, name=encoder.name)
-    new = BertClassifier(new_encoder, classifier.num_labels, dropout=classifier.dropout, name=classifier.name)
-    for layer in encoder.layers:
-        if layer.weights:
-            weights = layer.get_weights()
-            if layer.name == "word_embeddings":
-                weights = [weights[0][kept_ids]]
-            new_encoder.get_layer(layer.name).set_weights(weights)
-    new.get_layer("classifier").set_weights(classifier.get_layer("classifier").get_weights())
+    new = _rebuilt(classifier, new_config,
+                   lambda name, w: [w[0][kept_ids]] if name == "word_embeddings" else w)
 
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "vocab.txt")
