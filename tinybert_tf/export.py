@@ -14,6 +14,7 @@ writes the bundle the Android app reads: `model.tflite`, `vocab.txt`, `labels.tx
 `bundle.json`.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -25,6 +26,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf.backend import tf
+from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask_adder
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 
@@ -53,7 +55,8 @@ def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = Non
     Args:
         quantization: `float32`; `float16` (weights); `dynamic_int8` (int8 weights,
             activations quantized on the fly); `full_int8` (weights and activations int8,
-            calibrated on `representative`; ops without an int8 kernel stay float).
+            calibrated on `representative`; ops without an int8 kernel stay float; masked
+            attention scores use `QUANTIZATION_MASK_ADDER` instead of -1e4).
         seq_len: fix the sequence length (shape (batch, seq_len)); None keeps it dynamic.
         input_names: `keras` or `task_library` (`ids`, `mask`, `segment_ids`).
         representative: features (dict of (N, S) int32 arrays, Keras names) for `full_int8`.
@@ -69,7 +72,10 @@ def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = Non
     def serve(inputs):
         return {"logits": model({k: inputs[names[k]] for k in KERAS_INPUTS}, training=False)}
 
-    fn = tf.function(serve).get_concrete_function(spec)
+    # Full int8: a masked-score adder the int8 scale can live with (see QUANTIZATION_MASK_ADDER).
+    adder = mask_adder(QUANTIZATION_MASK_ADDER) if quantization == "full_int8" else contextlib.nullcontext()
+    with adder:
+        fn = tf.function(serve).get_concrete_function(spec)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantization == "float16":

@@ -1,5 +1,6 @@
 """BERT self-attention that also returns the PRE-softmax scores TinyBERT distils."""
 
+import contextlib
 import math
 
 from tinybert_tf.backend import keras, tf
@@ -8,6 +9,22 @@ from tinybert_tf.layers.dropout import stateful_dropout
 # Added to masked scores before the softmax. -1e4 as in the original BERT: large enough
 # that exp() underflows to exactly 0 in float32, small enough to survive float16 export.
 MASK_ADDER = -10000.0
+# For full-integer TFLite export. The masked scores are one int8 tensor with one scale over
+# its whole range: with -1e4 in it a step is ~40, every real score (|s| < ~20) rounds to the
+# same value and attention turns uniform (the student lost 8 points). With -20 a masked key
+# still gets at most exp(-20) ~ 2e-9 of the weight of an unmasked one of equal score.
+QUANTIZATION_MASK_ADDER = -20.0
+
+
+@contextlib.contextmanager
+def mask_adder(value):
+    """Trace attention with another masked-score adder inside this block (export only)."""
+    global MASK_ADDER
+    previous, MASK_ADDER = MASK_ADDER, float(value)
+    try:
+        yield
+    finally:
+        MASK_ADDER = previous
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
