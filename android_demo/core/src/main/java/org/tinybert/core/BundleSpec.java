@@ -1,0 +1,118 @@
+package org.tinybert.core;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The app bundle's {@code bundle.json} (written by {@code tinybert-tf export}): the one
+ * contract between the Python side and the app. Unknown keys are ignored; missing or
+ * wrong ones fail here with the fix.
+ */
+public final class BundleSpec {
+    public static final int FORMAT_VERSION = 1;
+
+    public final String modelFile;
+    public final String vocabFile;
+    public final String labelsFile;
+    public final String variant;
+    public final int maxLength;
+    /** Non-null when the model was exported with a fixed sequence length. */
+    public final Integer fixedSeqLen;
+    public final boolean doLowerCase;
+    public final boolean stripAccents;
+    /** Keras input name (input_ids, attention_mask, token_type_ids) -> the model's input name. */
+    public final Map<String, String> inputNames;
+    public final String outputName;
+    /** "logits" (softmax over labels) or "regression" (one score). */
+    public final String outputKind;
+    public final List<String> labels;
+    /** Test accuracy measured at export, or null. */
+    public final Double testAccuracy;
+
+    @SuppressWarnings("unchecked")
+    private BundleSpec(Map<String, Object> json) {
+        Object version = json.get("format_version");
+        if (!(version instanceof Long) || ((Long) version) != FORMAT_VERSION) {
+            throw new IllegalArgumentException("bundle.json has format_version " + version + "; this app reads "
+                    + FORMAT_VERSION + ". Re-export the bundle with a matching tinybert-tf (tinybert-tf export).");
+        }
+        modelFile = string(json, "model_file");
+        vocabFile = string(json, "vocab_file");
+        labelsFile = string(json, "labels_file");
+        variant = string(json, "variant");
+        maxLength = (int) number(json, "max_length");
+        Object fixed = json.get("fixed_seq_len");
+        fixedSeqLen = fixed == null ? null : Integer.valueOf((int) ((Number) fixed).longValue());
+        doLowerCase = bool(json, "do_lower_case");
+        stripAccents = json.containsKey("strip_accents") ? bool(json, "strip_accents") : doLowerCase;
+        Map<String, String> names = new LinkedHashMap<String, String>();
+        Object rawNames = json.get("input_names");
+        if (!(rawNames instanceof Map)) {
+            throw missing("input_names");
+        }
+        for (String key : new String[] {"input_ids", "attention_mask", "token_type_ids"}) {
+            Object name = ((Map<String, Object>) rawNames).get(key);
+            if (!(name instanceof String)) {
+                throw missing("input_names." + key);
+            }
+            names.put(key, (String) name);
+        }
+        inputNames = Collections.unmodifiableMap(names);
+        outputName = string(json, "output_name");
+        outputKind = string(json, "output_kind");
+        List<String> labelList = new ArrayList<String>();
+        Object rawLabels = json.get("labels");
+        if (!(rawLabels instanceof List) || ((List<Object>) rawLabels).isEmpty()) {
+            throw missing("labels");
+        }
+        for (Object label : (List<Object>) rawLabels) {
+            labelList.add(String.valueOf(label));
+        }
+        labels = Collections.unmodifiableList(labelList);
+        Object accuracy = json.get("test_accuracy");
+        testAccuracy = accuracy instanceof Number ? ((Number) accuracy).doubleValue() : null;
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("bundle.json max_length=" + maxLength + " is below 2; re-export.");
+        }
+        if (fixedSeqLen != null && fixedSeqLen != maxLength) {
+            throw new IllegalArgumentException("bundle.json fixed_seq_len=" + fixedSeqLen + " differs from max_length="
+                    + maxLength + "; re-export.");
+        }
+    }
+
+    public static BundleSpec parse(String json) {
+        return new BundleSpec(Json.parseObject(json));
+    }
+
+    private static IllegalArgumentException missing(String key) {
+        return new IllegalArgumentException("bundle.json lacks a valid \"" + key
+                + "\"; it was not written by tinybert-tf export (re-export the bundle).");
+    }
+
+    private static String string(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        if (!(v instanceof String)) {
+            throw missing(key);
+        }
+        return (String) v;
+    }
+
+    private static long number(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        if (!(v instanceof Long)) {
+            throw missing(key);
+        }
+        return (Long) v;
+    }
+
+    private static boolean bool(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        if (!(v instanceof Boolean)) {
+            throw missing(key);
+        }
+        return (Boolean) v;
+    }
+}

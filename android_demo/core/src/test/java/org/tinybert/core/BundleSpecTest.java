@@ -1,0 +1,50 @@
+package org.tinybert.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.junit.Test;
+
+public class BundleSpecTest {
+    /** bundle_sample.json is a real `tinybert-tf export` bundle.json (tests/test_android_demo.py keeps the keys in step). */
+    @Test
+    public void readsTheExportersBundle() throws IOException {
+        BundleSpec spec = BundleSpec.parse(GoldenTokenizationTest.resource("bundle_sample.json"));
+        assertEquals("model.tflite", spec.modelFile);
+        assertEquals(128, spec.maxLength);
+        assertNull(spec.fixedSeqLen);
+        assertTrue(spec.doLowerCase);
+        assertEquals("ids", spec.inputNames.get("input_ids"));
+        assertEquals("mask", spec.inputNames.get("attention_mask"));
+        assertEquals("segment_ids", spec.inputNames.get("token_type_ids"));
+        assertEquals(Arrays.asList("other", "great"), spec.labels);
+        assertEquals("logits", spec.outputKind);
+    }
+
+    @Test
+    public void anotherFormatVersionIsRefusedWithTheFix() throws IOException {
+        String text = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"format_version\": 1",
+                "\"format_version\": 2");
+        try {
+            BundleSpec.parse(text);
+            fail();
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("format_version 2; this app reads 1. Re-export"));
+        }
+    }
+
+    @Test
+    public void missingKeysAreNamed() throws IOException {
+        String text = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"labels\"", "\"labelz\"");
+        try {
+            BundleSpec.parse(text);
+            fail();
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("lacks a valid \"labels\""));
+        }
+    }
+}
