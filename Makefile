@@ -10,7 +10,7 @@ MAX_LENGTH ?= 128
 EPOCHS ?= 1
 STUDENT ?= teacher-l4
 
-.PHONY: setup demo test clean
+.PHONY: setup android-tools demo test clean
 
 setup: $(VENV)/.installed
 
@@ -28,8 +28,16 @@ demo: setup
 	$(VENV)/bin/tinybert-tf recipe --teacher minilm-l6 --task fine_foods --student $(STUDENT) \
 		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --output-dir $(RUN_DIR)
 
-test: setup
+# JDK, JUnit, aapt/apksigner/zipalign (apt) and android.jar + dx (Debian bullseye, unpacked
+# into android_demo/.tools): for the app's JUnit tests and the hand-built APK check.
+android-tools:
+	bash android_demo/scripts/install_tools.sh
+
+# The app's JUnit tests first (prints "junit: N passed, N failed"), then the Python suite,
+# which also runs them against Python-made goldens and builds + verifies the APK.
+test: setup android-tools
+	bash android_demo/scripts/run_junit.sh | tail -1
 	$(PY) -m pytest -q tests
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools

@@ -92,3 +92,12 @@ def test_device_benchmark_pushes_starts_pulls_and_merges(exported, tmp_path, mon
     assert models == {"student@host", "student@android"}
     calls = log.read_text()
     assert "push" in calls and "org.tinybert.demo/.BenchmarkActivity" in calls and "--ei runs 3" in calls
+
+
+def test_device_benchmark_reports_the_apps_error(exported, tmp_path, monkeypatch):
+    error = {"schema": bench.SCHEMA, "error": "This APK was built without the LiteRT runtime"}
+    path, _ = _fake_adb(tmp_path, devices=["emulator-5554"], result=error)
+    monkeypatch.setenv("PATH", path + os.pathsep + os.environ["PATH"])
+    with pytest.raises(device.DeviceError, match="benchmark failed on the device: This APK was built without"):
+        device.run_device_benchmark(device.DeviceBenchConfig(
+            bundle=os.path.join(exported, "bundle"), seq_lens="16", output_dir=str(tmp_path / "d"), timeout_s=5))

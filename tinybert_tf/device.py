@@ -110,6 +110,9 @@ def run_device_benchmark(config: DeviceBenchConfig) -> Dict:
         _adb(config, "pull", output, local)
         with open(local, encoding="utf-8") as f:
             data = json.load(f)
+    if "error" in data:  # BenchmarkActivity writes {"schema", "error"} when it could not run
+        raise DeviceError(f"The app's benchmark failed on the device: {data['error']} "
+                          "(details: `adb logcat -s TinyBertBenchmark`).")
     if data.get("schema") != bench.SCHEMA:
         raise DeviceError(f"The app wrote schema {data.get('schema')!r}, expected {bench.SCHEMA!r}: update the app.")
     if config.host_results:

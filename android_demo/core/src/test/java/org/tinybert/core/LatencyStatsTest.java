@@ -21,4 +21,11 @@ public class LatencyStatsTest {
         LatencyStats s = new LatencyStats(new double[] {3.0});
         assertEquals(3.0, s.p99Ms, 0);
     }
+
+    @Test
+    public void peakMemoryIsReadFromProc() {
+        Double mb = ProcessMemory.peakRssMb();  // Linux host and Android both have /proc/self/status
+        org.junit.Assert.assertNotNull(mb);
+        org.junit.Assert.assertTrue(mb > 1);
+    }
 }

@@ -1,0 +1,55 @@
+package org.tinybert.demo.litert;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.tensorflow.lite.Interpreter;
+import org.tinybert.core.InferenceEngine;
+
+/**
+ * The only class that touches LiteRT (org.tensorflow.lite): the bundle's model through the
+ * Interpreter's signature runner, inputs by the bundle's names (ids / mask / segment_ids),
+ * resized per call to the example's length (the exported models have a dynamic sequence axis).
+ * Not part of the hand-built check APK (LiteRT is only on Google's Maven).
+ */
+public final class LiteRtEngine implements InferenceEngine {
+    private final Interpreter interpreter;
+    private final Map<String, String> inputNames;
+    private final String outputName;
+    private final int numOutputs;
+    private final int threads;
+
+    public LiteRtEngine(ByteBuffer model, Map<String, String> inputNames, String outputName, int numOutputs,
+                        int threads) {
+        Interpreter.Options options = new Interpreter.Options();
+        options.setNumThreads(threads);
+        this.interpreter = new Interpreter(model, options);
+        this.inputNames = inputNames;
+        this.outputName = outputName;
+        this.numOutputs = numOutputs;
+        this.threads = threads;
+    }
+
+    @Override
+    public float[] run(int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+        Map<String, Object> inputs = new HashMap<String, Object>();
+        inputs.put(inputNames.get("input_ids"), new int[][] {inputIds});
+        inputs.put(inputNames.get("attention_mask"), new int[][] {attentionMask});
+        inputs.put(inputNames.get("token_type_ids"), new int[][] {tokenTypeIds});
+        float[][] output = new float[1][numOutputs];
+        Map<String, Object> outputs = new HashMap<String, Object>();
+        outputs.put(outputName, output);
+        interpreter.runSignature(inputs, outputs);
+        return output[0];
+    }
+
+    @Override
+    public String describe() {
+        return "LiteRT Interpreter, " + threads + " thread(s)";
+    }
+
+    @Override
+    public void close() {
+        interpreter.close();
+    }
+}
