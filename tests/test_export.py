@@ -119,3 +119,21 @@ def test_full_int8_keeps_attention_with_padding(tokenizer, monkeypatch):
     fixed = error()
     monkeypatch.setattr(export, "QUANTIZATION_MASK_ADDER", -10000.0)
     assert fixed < 0.1 * error()  # measured: 1.5e-4 vs 1.8e-2
+
+
+def test_quantization_aware_model_wraps_every_encoder_dense_and_exports_full_int8(
+        saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+    from tinybert_tf import load_pretrained, qat
+
+    classifier = load_pretrained(saved_classifier).classifier
+    qat_model = qat.quantization_aware_model(classifier)
+    (encoder,) = [layer for layer in qat_model.layers if isinstance(layer, keras.Model)]
+    wrapped = [layer for layer in encoder.layers if type(layer).__name__.startswith("QuantizeWrapper")]
+    dense = [layer for layer in classifier.encoder.layers if type(layer) is keras.layers.Dense]
+    assert len(wrapped) == len(dense) > 0
+    report = export.export_model(export.ExportConfig(
+        model=saved_classifier, task=toy_task_dir, output_dir=str(tmp_path / "qat"), variants="dynamic_int8,full_int8",
+        bundle_variant="dynamic_int8", max_length=16, max_accuracy_drop=1.0, qat_epochs=1, qat_learning_rate=1e-4))
+    assert report["qat"]["epochs"] == 1 and "accuracy" in report["qat"]["keras_test"]
+    assert report["variants"]["full_int8"]["parity_max_abs_logit_diff"] < 0.3
+    assert os.path.isfile(report["variants"]["full_int8"]["path"])
