@@ -3,29 +3,53 @@ passes to the library, so CLI and Python API cannot drift apart."""
 
 import argparse
 import dataclasses
+import inspect
 import json
+import re
 import sys
 import typing
 
 from tinybert_tf.config import BertConfig  # noqa: F401  (importing tinybert_tf sets the Keras env)
 
 
+def _field_docs(doc: str) -> dict:
+    """{field: text} from the "Args:" section of a config class docstring."""
+    docs, name, indent = {}, None, None
+    lines = inspect.cleandoc(doc or "").splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.strip() == "Args:"), len(lines))
+    for line in lines[start:]:
+        if not line.strip():
+            continue
+        depth = len(line) - len(line.lstrip())
+        indent = depth if indent is None else indent
+        entry = re.match(r"^(\w+(?:\s*[,/]\s*`?\w+`?)*): (.*)$", line.strip())  # "a: ..", "a, b: ..", "a / b: .."
+        if depth == indent and entry:
+            name = [n.strip(" `") for n in re.split(r"[,/]", entry.group(1))]
+            for n in name:
+                docs[n] = entry.group(2).strip()
+        elif depth > indent and name:
+            for n in name:
+                docs[n] += " " + line.strip()
+        else:
+            break
+    return docs
+
+
 def _add_dataclass_args(parser, cls):
     hints = typing.get_type_hints(cls)
-    doc = cls.__doc__ or ""
+    docs = _field_docs(cls.__doc__)
     for field in dataclasses.fields(cls):
         flag = "--" + field.name.replace("_", "-")
         kind = hints[field.name]
         optional = typing.get_origin(kind) is typing.Union and type(None) in typing.get_args(kind)
         if optional:
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        text = (docs.get(field.name, "") + f" (default: {field.default})").strip().replace("%", "%%")
         if kind is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default,
-                                help=f"(default: {field.default})")
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=text)
         else:
-            parser.add_argument(flag, type=kind, default=field.default, help=f"(default: {field.default})")
-    parser.description = doc.strip().splitlines()[0] if doc else None
-    parser.epilog = "Field meanings: see the docstring of " + cls.__name__ + "."
+            parser.add_argument(flag, type=kind, default=field.default, help=text)
+    parser.epilog = "Flags are the fields of " + cls.__name__ + " (Python API: the same names)."
 
 
 def _config_from_args(cls, args):
