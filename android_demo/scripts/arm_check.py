@@ -29,7 +29,8 @@ def prepare(export_dir, n, out):
     tokenizer = BertTokenizer.from_vocab_file(meta["vocab_file_path"], do_lower_case=meta["do_lower_case"])
     task = data_lib.load_task("fine_foods")
     features = tokenizer(task.test.texts[:n], max_length=meta["max_length"], padding="longest")
-    models = sorted(glob.glob(os.path.join(export_dir, "*", "model.tflite")))
+    models = sorted(p for p in glob.glob(os.path.join(export_dir, "*", "model.tflite"))
+                    if _variant(p) != "bundle")  # bundle/ holds a copy of one variant
     names = meta["input_names"]
     arrays = {f"in_{k}": v for k, v in features.items()}
     for path in models:
