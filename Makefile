@@ -36,7 +36,7 @@ android-tools:
 # The app's JUnit tests first (prints "junit: N passed, N failed"), then the Python suite,
 # which also runs them against Python-made goldens and builds + verifies the APK.
 test: setup android-tools
-	bash android_demo/scripts/run_junit.sh | tail -1
+	bash -o pipefail -c 'bash android_demo/scripts/run_junit.sh | tail -1'
 	$(PY) -m pytest -q tests
 
 clean:
