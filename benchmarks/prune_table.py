@@ -22,12 +22,17 @@ from tinybert_tf.metrics import compute_metrics
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("rows", nargs="+", help="name=model_dir; the first row is the baseline for ratios")
+    parser.add_argument("rows", nargs="*", help="name=model_dir; the first row is the baseline for ratios")
     parser.add_argument("--task", default="fine_foods")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--out", default="runs/prune/table")
+    parser.add_argument("--replot", action="store_true", help="redraw pruning.png from <out>/results.json")
     args = parser.parse_args()
+    if args.replot:
+        with open(os.path.join(args.out, "results.json"), encoding="utf-8") as f:
+            plot(json.load(f)["results"], os.path.join(args.out, "pruning.png"))
+        return
 
     task = data_lib.load_task(args.task)
     results = []
@@ -73,24 +78,35 @@ def main():
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump({"schema": "tinybert_tf.prune_table/1", "results": results}, f, indent=2)
 
+    plot(results, os.path.join(args.out, "pruning.png"))
+    print(f"wrote {args.out}/table.md, results.json, pruning.png")
+
+
+def plot(results, path):
+    """Two panels sharing the accuracy axis: int8 latency (seq 128) and int8 file size; one
+    colour and marker per variant, named in the legend (labels beside points overlapped)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in results:
-        ax.scatter(r["p50_ms_seq128"], 100 * r["tflite_int8_test_accuracy"], s=40 + 20 * r["tflite_int8_mb"])
-        ax.annotate(f"{r['name']} ({r['tflite_int8_mb']:.1f} MB)", (r["p50_ms_seq128"],
-                                                                    100 * r["tflite_int8_test_accuracy"]),
-                    textcoords="offset points", xytext=(5, 5), fontsize=8)
-    ax.set_xlabel("LiteRT p50 latency, seq 128, 1 thread (ms)")
-    ax.set_ylabel("test accuracy, int8 TFLite (%)")
-    ax.set_title("Pruned fine_foods students (marker size ~ file size)")
-    ax.grid(alpha=0.3)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    markers = "osD^v<>pPX*h"
+    for i, r in enumerate(results):
+        style = dict(marker=markers[i % len(markers)], s=60, color=plt.cm.tab20(i % 20), label=r["name"])
+        acc = 100 * r["tflite_int8_test_accuracy"]
+        left.scatter(r["p50_ms_seq128"], acc, **style)
+        right.scatter(r["tflite_int8_mb"], acc, **style)
+    left.set_xlabel("LiteRT p50 latency, seq 128, 1 thread (ms)")
+    right.set_xlabel("dynamic-range int8 TFLite file (MB)")
+    left.set_ylabel("test accuracy, int8 TFLite (%)")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    right.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
+    fig.suptitle("Pruned fine_foods students: accuracy vs latency and size (up and left is better)")
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "pruning.png"), dpi=120)
-    print(f"wrote {args.out}/table.md, results.json, pruning.png")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
