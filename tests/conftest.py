@@ -49,3 +49,16 @@ def _seed():
 
     keras.utils.set_random_seed(1234)
     np.random.seed(1234)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Execution time of each notebook (tests/test_notebooks.py), for the record."""
+    import sys
+
+    times = {}
+    for name, module in list(sys.modules.items()):
+        if name.endswith("test_notebooks"):
+            times.update(getattr(module, "TIMES", {}))
+    if times:
+        terminalreporter.write_line("notebook execution times: " + ", ".join(
+            f"{name} {seconds:.0f} s" for name, seconds in times.items()))
