@@ -1,11 +1,11 @@
 """Quantization-aware training (tfmot) so that full-integer TFLite keeps the student's accuracy.
 
-Full-int8 conversion calibrates every activation range after training; the Dense layers'
-ranges (and weights) are where the remaining loss sits once the attention mask is
-int8-friendly (`QUANTIZATION_MASK_ADDER`). QAT inserts tfmot's fake-quantization around
-each Dense layer of the encoder and fine-tunes briefly, so the weights adapt to int8 and
-the converter takes the learned ranges. Measured on the fine_foods student (README,
-"Export"): full int8 80.0% without QAT, 81.6% after one epoch (Keras float 81.5%).
+Full-int8 conversion calibrates every activation range after training. QAT inserts tfmot's
+fake quantization around each Dense layer of the encoder and fine-tunes briefly, so the
+weights adapt to int8 and the converter takes the learned ranges. Measured on the
+fine_foods student (README, "Export and benchmark"): full int8 80.0% without QAT (with the
+int8-friendly attention mask, `QUANTIZATION_MASK_ADDER`), 81.6% after one epoch (Keras
+float 81.5%).
 
 Only the encoder's `Dense` layers are annotated: tfmot's default scheme has no
 configuration for the custom attention, position-embedding and [CLS] layers, and
@@ -29,8 +29,9 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 
 def quantization_aware_model(classifier):
     """A new Keras model (same weights) computing `classifier`'s logits with tfmot
-    fake-quantization around every encoder Dense layer; attention masks use the int8
-    mask adder, as in the exported full-int8 model."""
+    fake-quantization around every encoder Dense layer (the classifier dropout is left
+    out). Train and trace it under `mask_adder(QUANTIZATION_MASK_ADDER)`, as `fine_tune`
+    and `export.to_tflite(..., "full_int8")` do, so it computes what the int8 model will."""
     import tensorflow_model_optimization as tfmot
 
     if getattr(classifier, "encoder", None) is None:
