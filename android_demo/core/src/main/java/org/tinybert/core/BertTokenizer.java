@@ -55,11 +55,8 @@ public final class BertTokenizer {
         String line;
         int id = 0;
         while ((line = reader.readLine()) != null) {
-            // HF strips the line's trailing newline only; keep the piece as written.
-            if (!vocab.containsKey(line)) {
-                vocab.put(line, id);
-            }
-            id++;
+            // As HF: the line without its newline is the piece; a repeated piece keeps its last id.
+            vocab.put(line, id++);
         }
         if (vocab.isEmpty()) {
             throw new IllegalArgumentException("The vocabulary file is empty: use the bundle's vocab.txt.");
