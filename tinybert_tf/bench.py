@@ -166,21 +166,32 @@ def plot(data: Dict, path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     results = data["results"]
     if not results:
         return
     seq = max(r["seq_len"] for r in results)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in (r for r in results if r["seq_len"] == seq and r["test_accuracy"] is not None):
-        ax.scatter(r["p50_ms"], 100 * r["test_accuracy"], s=20 + 3 * r["size_mb"], alpha=0.7)
-        ax.annotate(f"{r['model']} {r['variant']} ({r['size_mb']:.1f} MB)", (r["p50_ms"], 100 * r["test_accuracy"]),
-                    textcoords="offset points", xytext=(4, 4), fontsize=7)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    shown = [r for r in results if r["seq_len"] == seq and r["test_accuracy"] is not None]
+    # A legend, not labels beside the markers: float32/float16 pairs sit on top of each other.
+    for i, r in enumerate(shown):
+        ax.scatter(r["p50_ms"], 100 * r["test_accuracy"], s=20 + 3 * r["size_mb"], alpha=0.7,
+                   marker="osD^v<>p"[i // 10 % 8], label=f"{r['model']} {r['variant']} ({r['size_mb']:.1f} MB)")
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ticker.ScalarFormatter())  # 3, 5, 10 rather than 3x10^0
+    ax.xaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False))  # thins itself out
+    if shown:
+        # At least 2 points of accuracy on the axis, so 0.1 points does not look like a gap.
+        accuracies = [100 * r["test_accuracy"] for r in shown]
+        middle, half = (max(accuracies) + min(accuracies)) / 2, max(1.0, (max(accuracies) - min(accuracies)) / 2 + 0.5)
+        ax.set_ylim(middle - half, middle + half)
     ax.set_xlabel(f"p50 latency, seq {seq}, batch 1, {data['protocol']['threads']} thread(s) (ms, log)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"Accuracy vs latency vs size ({data['device'].get('kind', 'host')})")
     ax.grid(alpha=0.3)
+    if shown:
+        ax.legend(fontsize=7, markerscale=0.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
