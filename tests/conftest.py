@@ -52,13 +52,12 @@ def _seed():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Execution time of each notebook (tests/test_notebooks.py), for the record."""
-    import sys
-
-    times = {}
-    for name, module in list(sys.modules.items()):
-        if name.endswith("test_notebooks"):
-            times.update(getattr(module, "TIMES", {}))
+    """Execution time of each notebook (recorded by tests/test_notebooks.py), for the record."""
+    times = []
+    for reports in terminalreporter.stats.values():
+        # Setup and teardown reports carry the same properties; the call's is the one to print.
+        for report in (r for r in reports if getattr(r, "when", None) == "call"):
+            times += [f"{name} {seconds:.0f} s" for key, (name, seconds) in report.user_properties
+                      if key == "notebook_seconds"]
     if times:
-        terminalreporter.write_line("notebook execution times: " + ", ".join(
-            f"{name} {seconds:.0f} s" for name, seconds in times.items()))
+        terminalreporter.write_line("notebook execution times: " + ", ".join(times))

@@ -21,6 +21,14 @@ def test_fine_foods_splits():
     assert not set(task.test.texts) & set(task.train.texts + task.dev.texts)
 
 
+def test_head_takes_the_first_examples_in_order():
+    examples = data.Examples(["a", "b", "c"], np.array([0, 1, 0]), ["x", "y", "z"])
+    first = examples.head(2)
+    assert first.texts == ["a", "b"] and first.text_pairs == ["x", "y"] and first.labels.tolist() == [0, 1]
+    assert examples.head(10).texts == ["a", "b", "c"]
+    assert examples.head(None) is examples
+
+
 def test_tfds_builder_offline(tmp_path):
     import tensorflow_datasets as tfds
 

@@ -10,7 +10,6 @@ from nbclient import NotebookClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
-TIMES = {}  # printed in the terminal summary (conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +24,14 @@ def test_there_are_three_walkthroughs():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
-def test_notebook_runs_and_is_committed_clean(path, workdir, monkeypatch):
+def test_notebook_runs_and_is_committed_clean(path, workdir, monkeypatch, record_property):
     nb = nbformat.read(path, as_version=4)
     stale = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not stale, f"{os.path.basename(path)} is committed with outputs in cells {stale}; clear them"
     monkeypatch.delenv("TINYBERT_FULL", raising=False)  # small settings
     start = time.time()
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": workdir}}).execute()
-    TIMES[os.path.basename(path)] = time.time() - start
+    # conftest.py prints these in the terminal summary.
+    record_property("notebook_seconds", (os.path.basename(path), time.time() - start))
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors

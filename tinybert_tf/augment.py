@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
+from tinybert_tf.checkpoint import load_pretrained
 
 
 @dataclasses.dataclass
@@ -140,14 +141,12 @@ def _settings_key(config, n_examples):
 def augment_task(config: AugmentConfig) -> str:
     """Write the augmented training set (originals first, then copies) to
     `config.output_file` and return its path; reuse it if already made with the same settings."""
-    from tinybert_tf.checkpoint import load_pretrained
-
     if not 0.0 <= config.replace_prob <= 1.0 or config.num_augmented < 0 or config.top_k < 1:
         raise ValueError("Need 0 <= replace_prob <= 1, num_augmented >= 0 and top_k >= 1.")
     task = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
     train = task.train
     if config.max_examples:
-        train = train.take(range(min(config.max_examples, len(train))))
+        train = train.head(config.max_examples)
     key = _settings_key(config, len(train))
     meta_path = config.output_file + ".meta.json"
     if os.path.isfile(config.output_file) and os.path.isfile(meta_path):

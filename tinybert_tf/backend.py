@@ -1,6 +1,9 @@
-"""The one place that imports TensorFlow and Keras 2, after `tinybert_tf` set the env."""
+"""The one place that imports TensorFlow and Keras 2.
 
-import tinybert_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+Python runs `tinybert_tf/__init__.py` before this module, and it sets
+TF_USE_LEGACY_KERAS=1 before anything imports TensorFlow, so `tf.keras` is Keras 2 here.
+"""
+
 import tensorflow as tf
 import tf_keras as keras
 

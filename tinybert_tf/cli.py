@@ -9,7 +9,8 @@ import re
 import sys
 import typing
 
-from tinybert_tf.config import BertConfig  # noqa: F401  (importing tinybert_tf sets the Keras env)
+from tinybert_tf import augment, bench, device, distill, export, prune, recipe, teacher
+from tinybert_tf.errors import TinyBertError
 
 
 def _field_docs(doc: str) -> dict:
@@ -57,8 +58,6 @@ def _config_from_args(cls, args):
 
 
 def _cmd_finetune(args):
-    from tinybert_tf import teacher
-
     config = _config_from_args(teacher.FineTuneConfig, args)
     _, _, metrics = teacher.fine_tune(config)
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
@@ -68,44 +67,32 @@ def _cmd_finetune(args):
 
 
 def _cmd_evaluate(args):
-    from tinybert_tf import teacher
-
     metrics = teacher.evaluate(args.model, args.task, args.split, args.max_length, args.data_dir)
     print(json.dumps({"model": args.model, "task": args.task, "split": args.split, **metrics}, indent=2))
 
 
 def _cmd_distill_general(args):
-    from tinybert_tf import distill
-
     config = _config_from_args(distill.GeneralDistillConfig, args)
     distill.general_distill(config)
     print(f"general-distilled student saved to {config.output_dir}")
 
 
 def _cmd_distill_task(args):
-    from tinybert_tf import distill
-
     config = _config_from_args(distill.TaskDistillConfig, args)
     _, metrics = distill.task_distill(config)
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
 
 
 def _cmd_augment(args):
-    from tinybert_tf import augment
-
     path = augment.augment_task(_config_from_args(augment.AugmentConfig, args))
     print(f"augmented training set: {path}")
 
 
 def _cmd_recipe(args):
-    from tinybert_tf import recipe
-
     recipe.run_recipe(_config_from_args(recipe.RecipeConfig, args))
 
 
 def _cmd_prune(args):
-    from tinybert_tf import prune
-
     config = _config_from_args(prune.PruneConfig, args)
     report = prune.prune_student(config)
     print(json.dumps({"output_dir": config.output_dir, **{k: v for k, v in report.items()
@@ -113,28 +100,20 @@ def _cmd_prune(args):
 
 
 def _cmd_export(args):
-    from tinybert_tf import export
-
     config = _config_from_args(export.ExportConfig, args)
     report = export.export_model(config)
     print(f"bundle: {report['bundle']}")
 
 
 def _cmd_bench(args):
-    from tinybert_tf import bench
-
     bench.run_host_benchmark(_config_from_args(bench.BenchConfig, args))
 
 
 def _cmd_bench_device(args):
-    from tinybert_tf import device
-
     device.run_device_benchmark(_config_from_args(device.DeviceBenchConfig, args))
 
 
 def build_parser():
-    from tinybert_tf import augment, bench, device, distill, export, prune, recipe, teacher
-
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -171,18 +150,10 @@ def build_parser():
 
 
 def main(argv=None):
-    from tinybert_tf.checkpoint import CheckpointError
-    from tinybert_tf.data import DataError
-    from tinybert_tf.device import DeviceError
-    from tinybert_tf.export import ExportError
-    from tinybert_tf.teacher import TrainingError
-    from tinybert_tf.tokenizer import TokenizerError
-
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (CheckpointError, DataError, DeviceError, ExportError, TokenizerError, TrainingError, FileNotFoundError,
-            ValueError) as e:
+    except (TinyBertError, FileNotFoundError, ValueError) as e:
         print(f"tinybert-tf {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -22,15 +22,12 @@ import time
 from typing import Dict, List, Optional
 
 from tinybert_tf import bench
+from tinybert_tf.errors import DeviceError
 from tinybert_tf.export import read_bundle
 
 PACKAGE = "org.tinybert.demo"
 ACTIVITY = ".BenchmarkActivity"
 DEVICE_DIR = "/data/local/tmp/tinybert"
-
-
-class DeviceError(RuntimeError):
-    """No adb, no device, or the app did not produce results."""
 
 
 @dataclasses.dataclass

@@ -23,7 +23,8 @@ from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
-from tinybert_tf.teacher import TrainingError, make_optimizer, predict_logits, save_fine_tuned, write_json
+from tinybert_tf.pruning import magnitude as prune
+from tinybert_tf.training import TrainingError, make_optimizer, predict_logits, save_fine_tuned, write_json
 
 
 @dataclasses.dataclass
@@ -205,7 +206,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                         text_pair_column="text_pair" if task.train.text_pairs else None,
                                         regression=task.is_regression)
     if config.max_train_examples:
-        train = train.take(range(min(config.max_train_examples, len(train))))
+        train = train.head(config.max_train_examples)
     train_inputs = (data_lib.encode(train, tokenizer, config.max_length), train.labels)
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
 
@@ -218,8 +219,6 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     step1_steps = steps_per_epoch * config.intermediate_epochs
     pruning = config.pruning_sparsity > 0 or config.pruning_2_4
     if pruning:
-        from tinybert_tf import prune
-
         total = step1_steps + steps_per_epoch * config.prediction_epochs
         end = int(total * config.pruning_end_fraction)
         if config.prediction_epochs > 0:

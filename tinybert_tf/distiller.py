@@ -7,6 +7,7 @@ from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
 from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.models import BertClassifier
+from tinybert_tf.pruning.magnitude import strip_pruning
 
 # Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
 STAGES = {
@@ -212,7 +213,7 @@ class Distiller(keras.Model):
 
     def apply_pruning(self, wrap):
         """Replace the student by `wrap(student)`: a tfmot-wrapped copy (see
-        `tinybert_tf.prune.magnitude_pruning`). Call before `fit`, with
+        `tinybert_tf.pruning.magnitude_pruning`). Call before `fit`, with
         `prune.pruning_callbacks()` among the callbacks; `export_student` strips it."""
         if self._student_template is None:
             self._student_template = self.student
@@ -225,7 +226,5 @@ class Distiller(keras.Model):
         distillation outputs, pruning wrappers stripped): what gets saved and exported."""
         student = self.student
         if self._student_template is not None:
-            from tinybert_tf.prune import strip_pruning
-
             student = strip_pruning(self.student, self._student_template)
         return student.as_inference_model()

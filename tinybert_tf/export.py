@@ -25,19 +25,20 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from tinybert_tf import data as data_lib
+from tinybert_tf import qat
 from tinybert_tf.backend import tf
+from tinybert_tf.checkpoint import load_pretrained
+from tinybert_tf.errors import ExportError
 from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask_adder
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
+from tinybert_tf.metrics import compute_metrics
 
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS
 KERAS_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 BUNDLE_FORMAT_VERSION = 1
-
-
-class ExportError(RuntimeError):
-    """A model that cannot be exported as asked (Flex ops, unknown variant, failed validation)."""
 
 
 def _input_names(style: str) -> Dict[str, str]:
@@ -169,10 +170,6 @@ class ExportConfig:
 
 def export_model(config: ExportConfig) -> Dict:
     """Convert, validate and write each variant, then the bundle; returns the report."""
-    from tinybert_tf import data as data_lib
-    from tinybert_tf.checkpoint import load_pretrained
-    from tinybert_tf.metrics import compute_metrics
-
     variants = [v.strip() for v in config.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
@@ -188,13 +185,13 @@ def export_model(config: ExportConfig) -> Dict:
     if config.seq_len and config.seq_len != config.max_length:
         raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
                           "model needs inputs padded to exactly that length.")
-    dev = task.dev.take(range(min(config.parity_examples, len(task.dev))))
+    dev = task.dev.head(config.parity_examples)
     dev_x = data_lib.encode(dev, tokenizer, length)
     test_x = data_lib.encode(task.test, tokenizer, length)
     keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
     keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
                                  task.is_regression)
-    calib = task.train.take(range(min(config.representative_examples, len(task.train))))
+    calib = task.train.head(config.representative_examples)
     representative = data_lib.encode(calib, tokenizer, length)
 
     os.makedirs(config.output_dir, exist_ok=True)
@@ -241,10 +238,6 @@ def export_model(config: ExportConfig) -> Dict:
 
 def _quantization_aware(model, task, tokenizer, length, dev_x, test_x, config: ExportConfig):
     """QAT-fine-tuned copy of `model` for full_int8: (model, its dev logits, report entry)."""
-    from tinybert_tf import data as data_lib
-    from tinybert_tf import qat
-    from tinybert_tf.metrics import compute_metrics
-
     start = time.time()
     qat_model = qat.quantization_aware_model(model)
     qat.fine_tune(qat_model, data_lib.encode(task.train, tokenizer, length), task.train.labels,

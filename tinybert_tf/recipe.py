@@ -13,6 +13,7 @@ import os
 from typing import Dict, List, Optional
 
 from tinybert_tf import augment as augment_lib
+from tinybert_tf import bench, export
 from tinybert_tf import distill
 from tinybert_tf import teacher as teacher_lib
 
@@ -139,8 +140,6 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         f.write(table + "\n")
 
     if config.export_variants:
-        from tinybert_tf import bench, export
-
         variants = config.export_variants
         bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
         for name, model_dir, export_dir in (("student", student_dir, os.path.join(out, "export")),

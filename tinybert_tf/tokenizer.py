@@ -5,11 +5,10 @@ from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 
+from tinybert_tf.errors import TokenizerError
+from tinybert_tf.hub import resolve_model_dir
+
 TextInput = Union[str, Sequence[str]]
-
-
-class TokenizerError(ValueError):
-    """Bad tokenizer input or files; the message names the problem and the fix."""
 
 
 class BertTokenizer:
@@ -42,8 +41,6 @@ class BertTokenizer:
     def from_pretrained(cls, name_or_path: str) -> "BertTokenizer":
         """From a model directory (vocab.txt and/or tokenizer.json) or a short name like `minilm-l6`."""
         from transformers import BertTokenizerFast
-
-        from tinybert_tf.checkpoint import resolve_model_dir
 
         directory = resolve_model_dir(name_or_path)
         if not any(os.path.isfile(os.path.join(directory, f)) for f in ("vocab.txt", "tokenizer.json")):

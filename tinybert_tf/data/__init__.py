@@ -1,0 +1,25 @@
+"""Data stage: tasks (embedded fine_foods, user CSV/TSV/JSONL, GLUE via TFDS) -> tf.data.
+
+One module a job: `examples` (containers, dev split), a module per source (`fine_foods`,
+`files`, `glue`), `tasks` (`load_task` by name), `general_corpus` (unlabelled text) and
+`batching` (`make_dataset`, `ResumableBatches`). Every public name is re-exported here, so
+`from tinybert_tf import data; data.load_task(...)` is the usual way in.
+"""
+
+from tinybert_tf.data.batching import ResumableBatches, encode, make_dataset
+from tinybert_tf.data.examples import DataError, Examples, TaskData, carve_dev_split
+from tinybert_tf.data.files import load_files, load_text_file
+from tinybert_tf.data.fine_foods import FINE_FOODS_DIR, FINE_FOODS_LABELS, load_fine_foods
+from tinybert_tf.data.general_corpus import GENERAL_CORPUS, load_general_corpus, pack_segments
+from tinybert_tf.data.glue import GLUE_TASKS, load_glue
+from tinybert_tf.data.tasks import load_task
+
+__all__ = [
+    "DataError", "Examples", "TaskData", "carve_dev_split",
+    "FINE_FOODS_DIR", "FINE_FOODS_LABELS", "load_fine_foods",
+    "load_files", "load_text_file",
+    "GLUE_TASKS", "load_glue",
+    "load_task",
+    "GENERAL_CORPUS", "load_general_corpus", "pack_segments",
+    "ResumableBatches", "encode", "make_dataset",
+]
