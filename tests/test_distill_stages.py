@@ -62,12 +62,20 @@ def test_finished_stage_is_not_repeated(pretrained_dir, toy_task_dir, tmp_path, 
     assert cli.main(args) == 0
     first = json.loads(open(tmp_path / "s" / "metrics.json").read())
     assert first["dev"]["accuracy"] >= 0.8, first  # a teacher-initialised student learns the task
-    assert os.path.isfile(tmp_path / "s" / "backup_step1.done.weights.h5")
+    # Only the outputs stay: no backups, step markers or best-epoch files.
+    left = os.listdir(tmp_path / "s")
+    assert {"model.safetensors", "metrics.json", "run_settings.json"} <= set(left)
+    assert not [f for f in left if "backup" in f or f.endswith((".npz", ".h5", ".json.json")) or "partial" in f], left
+    weights = open(tmp_path / "s" / "model.safetensors", "rb").read()
     capsys.readouterr()
-    assert cli.main(args) == 0  # both stages load their finished weights instead of training
-    assert "finished before" in capsys.readouterr().out
-    again = json.loads(open(tmp_path / "s" / "metrics.json").read())
-    assert again["test"] == pytest.approx(first["test"])
+    assert cli.main(args) == 0  # the finished run is reused, not repeated
+    assert "finished; reusing it" in capsys.readouterr().out
+    assert json.loads(open(tmp_path / "s" / "metrics.json").read()) == first
+    assert open(tmp_path / "s" / "model.safetensors", "rb").read() == weights
+    # Other settings in the same folder: refused, nothing touched.
+    assert cli.main(args[:-2] + ["--intermediate-learning-rate", "1e6", "--output-dir", str(tmp_path / "s")]) == 2
+    assert "intermediate_learning_rate: 0.001 -> 1000000.0" in capsys.readouterr().err
+    assert open(tmp_path / "s" / "model.safetensors", "rb").read() == weights
 
 
 def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811

@@ -13,7 +13,6 @@ official code's output is. Originals are kept first in the output.
 """
 
 import dataclasses
-import hashlib
 import json
 import os
 import random
@@ -23,6 +22,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
+from tinybert_tf import outputs
 from tinybert_tf.checkpoint import load_pretrained
 
 
@@ -48,6 +48,10 @@ class AugmentConfig:
     max_examples: Optional[int] = None
     seed: int = 0
     data_dir: Optional[str] = None
+
+
+# Examples between two commits of an interrupted augmentation's progress.
+_CHUNK = 50
 
 
 class Augmenter:
@@ -131,68 +135,69 @@ class Augmenter:
         return results
 
 
-def _settings_key(config, n_examples):
-    fields = dataclasses.asdict(config)
-    fields.pop("output_file")
-    fields["n_examples"] = n_examples
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def augment_task(config: AugmentConfig) -> str:
     """Write the augmented training set (originals first, then copies) to
-    `config.output_file` and return its path; reuse it if already made with the same settings."""
+    `config.output_file` and return its path.
+
+    Each example's copies come from their own random stream (seeded by `seed` and the
+    example's index), so the work can be cut anywhere: progress is committed every
+    `_CHUNK` examples (`<output_file>.partial` + `.progress.json`), an interrupted run
+    continues from there, and the result is the file an uninterrupted run writes. A
+    finished file made with the same settings is reused; other settings are refused
+    (`<output_file>.settings.json`)."""
     if not 0.0 <= config.replace_prob <= 1.0 or config.num_augmented < 0 or config.top_k < 1:
         raise ValueError("Need 0 <= replace_prob <= 1, num_augmented >= 0 and top_k >= 1.")
+    outputs.check_not_a_file(os.path.dirname(os.path.abspath(config.output_file)), "output file's folder")
+    if os.path.isdir(config.output_file):
+        raise outputs.OutputError(f"output_file {config.output_file!r} is a folder; name a .jsonl file.")
     task = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
-    train = task.train
-    if config.max_examples:
-        train = train.head(config.max_examples)
-    key = _settings_key(config, len(train))
-    meta_path = config.output_file + ".meta.json"
-    if os.path.isfile(config.output_file) and os.path.isfile(meta_path):
-        with open(meta_path, encoding="utf-8") as f:
-            if json.load(f).get("key") == key:
-                print(f"{config.output_file} already holds this augmentation; reusing it.")
-                return config.output_file
+    train = task.train.head(config.max_examples or None)
+    settings = {**outputs.settings_of(config), "n_examples": len(train)}
+    partial, progress_path = config.output_file + ".partial", config.output_file + ".progress.json"
+    rerun = outputs.guard_settings(config.output_file + ".settings.json", "augment", settings, config.output_file)
+    if rerun and os.path.isfile(config.output_file):
+        print(f"{config.output_file} already holds this augmentation; reusing it.")
+        return config.output_file
 
+    done, offset = 0, 0
+    if rerun and os.path.isfile(progress_path) and os.path.isfile(partial):
+        with open(progress_path, encoding="utf-8") as f:
+            progress = json.load(f)
+        done, offset = int(progress["examples"]), int(progress["bytes"])
+        print(f"Resuming the augmentation after {done} of {len(train)} examples.")
     pretrained = load_pretrained(config.teacher)
     augmenter = Augmenter(pretrained, config.top_k, config.seed)
     total = len(train) * (config.num_augmented + 1)
+    begin = time.time()
+    augmenter.prepare_neighbours(w for t in train.texts[done:] for w in augmenter.words(t))
     avg_bytes = sum(len(t) for t in train.texts) / len(train) + 40
-    # Calibrate on a few examples before promising a time.
-    # The neighbour table is built once up front; time it apart from the per-example work.
-    begin = start = time.time()
-    augmenter.prepare_neighbours(w for t in train.texts for w in augmenter.words(t))
-    prepare_seconds = time.time() - start
-    probe = min(20, len(train))
-    start = time.time()
-    for t in train.texts[:probe]:
-        augmenter.augment(t, config.num_augmented, config.replace_prob)
-    per_example = (time.time() - start) / probe
-    print(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows; "
-          f"expected ~{total * avg_bytes / 1e6:.1f} MB and ~{(prepare_seconds + per_example * len(train)) / 60:.1f} "
-          "min "
-          f"({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
-          f"p={config.replace_prob}, K={config.top_k}).")
+    print(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows, "
+          f"expected ~{total * avg_bytes / 1e6:.1f} MB ({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
+          f"p={config.replace_prob}, K={config.top_k}).", flush=True)
 
-    augmenter.rng.seed(config.seed)  # the calibration must not change the output
     label_of = (lambda y: float(y)) if task.is_regression else (lambda y: task.label_names[int(y)])
-    os.makedirs(os.path.dirname(os.path.abspath(config.output_file)), exist_ok=True)
-    tmp = config.output_file + ".partial"
-    with open(tmp, "w", encoding="utf-8") as f:
-        rows = []
-        for i, text in enumerate(train.texts):
+    # Append to the partial file after its last committed byte (a killed run may have written more).
+    with open(partial, "r+b" if done else "wb") as f:
+        f.truncate(offset)
+        f.seek(offset)
+        for i in range(done, len(train)):
+            text = train.texts[i]
             pair = train.text_pairs[i] if train.text_pairs is not None else None
+            augmenter.rng.seed(config.seed * 1_000_003 + i)  # this example's own stream
             for new in [text] + augmenter.augment(text, config.num_augmented, config.replace_prob):
                 row = {"text": new, "label": label_of(train.labels[i])}
                 if pair is not None:
                     row["text_pair"] = pair
-                rows.append(row)
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, config.output_file)
-    seconds = round(time.time() - begin, 1)
-    with open(meta_path, "w", encoding="utf-8") as f:
-        json.dump({"key": key, "settings": dataclasses.asdict(config), "rows": total, "seconds": seconds}, f, indent=2)
-    print(f"Wrote {total} rows to {config.output_file} in {seconds} s.")
+                f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+            if (i + 1) % _CHUNK == 0 or i + 1 == len(train):
+                f.flush()
+                os.fsync(f.fileno())
+                outputs.write_json(progress_path, {"examples": i + 1, "bytes": f.tell()})
+            outputs.fault_point(f"augment:example:{i + 1}")
+            if (i + 1) % 500 == 0:
+                left = (time.time() - begin) / (i + 1 - done) * (len(train) - i - 1)
+                print(f"  {i + 1}/{len(train)} examples, ~{left / 60:.1f} min left", flush=True)
+    os.replace(partial, config.output_file)
+    os.remove(progress_path)
+    print(f"Wrote {total} rows to {config.output_file} in {time.time() - begin:.1f} s.")
     return config.output_file

@@ -98,6 +98,10 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
             if "path" not in entry or (wanted and variant not in wanted):
                 continue
             path = os.path.join(directory, variant, "model.tflite")
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"{path} is missing though {directory}/export_report.json lists it: the "
+                                        f"export was moved or cut short. Export again into a new folder "
+                                        f"(tinybert-tf export --output-dir ...) and bench that.")
             measured = measure(path, seq_lens, config.threads, config.warmup, config.runs)
             for lat in measured["latency"]:
                 results.append({

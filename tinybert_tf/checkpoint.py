@@ -19,6 +19,7 @@ from tinybert_tf.config import BertConfig
 from tinybert_tf.errors import CheckpointError
 from tinybert_tf.hub import KNOWN_MODELS, resolve_model_dir  # noqa: F401  (re-exported)
 from tinybert_tf.models import BertClassifier, BertEncoder, BertMaskedLMHead
+from tinybert_tf.outputs import atomic_path
 from tinybert_tf.tokenizer import BertTokenizer
 
 logger = logging.getLogger(__name__)
@@ -339,8 +340,9 @@ def save_pretrained(model, directory: str, tokenizer=None, labels: Optional[Sequ
 
     os.makedirs(directory, exist_ok=True)
     config.to_json_file(os.path.join(directory, "config.json"))
-    save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
-              os.path.join(directory, "model.safetensors"), metadata={"format": "pt"})
+    with atomic_path(os.path.join(directory, "model.safetensors")) as tmp:  # never a truncated checkpoint
+        save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}, tmp,
+                  metadata={"format": "pt"})
     if tokenizer is not None:
         tokenizer.save_pretrained(directory)
     return directory

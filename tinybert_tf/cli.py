@@ -5,6 +5,7 @@ import argparse
 import dataclasses
 import inspect
 import json
+import os
 import re
 import sys
 import typing
@@ -149,14 +150,41 @@ def build_parser():
     return parser
 
 
+# Commands whose interrupted work a rerun continues (training resumes from its last backup).
+_RESUMABLE = {"finetune", "distill-general", "distill-task", "augment", "prune", "export", "recipe"}
+
+
 def main(argv=None):
+    """Run one command. The one error boundary: a mistake the user can fix (bad input,
+    files, settings; `TinyBertError`, `ValueError`, `OSError`) prints one line naming it
+    and exits with 2; Ctrl-C says whether rerunning resumes and exits with 130. Set
+    TINYBERT_TRACEBACK=1 to see the full traceback instead."""
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (TinyBertError, FileNotFoundError, ValueError) as e:
-        print(f"tinybert-tf {args.command}: error: {e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if os.environ.get("TINYBERT_TRACEBACK") == "1":
+            raise
+        hint = (" Run the same command again to continue: training resumes from its last backup, finished "
+                "stages are reused." if args.command in _RESUMABLE else "")
+        print(f"\ntinybert-tf {args.command}: interrupted.{hint}", file=sys.stderr)
+        return 130
+    except (TinyBertError, ValueError, OSError) as e:
+        if os.environ.get("TINYBERT_TRACEBACK") == "1":
+            raise
+        print(f"tinybert-tf {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.filename and not isinstance(error, TinyBertError):
+        # e.g. FileExistsError from makedirs: say which path and what to do.
+        what = {FileExistsError: "exists and is not a folder", IsADirectoryError: "is a folder",
+                NotADirectoryError: "has a file where a folder should be", PermissionError: "is not writable",
+                FileNotFoundError: "does not exist"}.get(type(error), error.strerror or str(error))
+        return f"{error.filename}: {what}. Check the path (use a new output folder name)."
+    return str(error)
 
 
 if __name__ == "__main__":

@@ -3,28 +3,37 @@
 
 Each stage is a config dataclass (the CLI's flags) and a function. Each can be
 interrupted and resumed: `keras.callbacks.BackupAndRestore` writes the model, the
-optimizer and the position in the epoch to `<output_dir>/backup` every
-`backup_every_steps` steps; running the same command again continues from there.
+optimizer and the position in the epoch to `<output_dir>/backup_<step>` every
+`backup_every_steps` steps; running the same command again continues from there and
+ends where an uninterrupted run ends. A finished run is reused; other settings in the
+same folder are refused (`outputs.prepare_output_dir`).
 """
 
 import dataclasses
 import math
 import os
-import shutil
 import time
 from typing import List, Optional
 
-import numpy as np
-
 from tinybert_tf import data as data_lib
+from tinybert_tf import outputs
 from tinybert_tf.backend import keras
+from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
-from tinybert_tf.training import TrainingError, make_optimizer, predict_logits, save_fine_tuned, write_json
+from tinybert_tf.training import (
+    TrainingError,
+    make_optimizer,
+    predict_logits,
+    read_metrics,
+    resumable_fit,
+    save_fine_tuned,
+    write_json,
+)
 
 
 @dataclasses.dataclass
@@ -113,46 +122,51 @@ class TaskDistillConfig:
     pruning_log_dir: Optional[str] = None
 
 
-def _fit(distiller, batches, backup_dir, every, validation_data=None, callbacks=(), restore_best=None):
-    """`fit` over `batches` (`data.ResumableBatches`) with BackupAndRestore and
-    TerminateOnNaN; raises on a NaN loss.
-
-    Resuming is exact: BackupAndRestore restores the weights, the optimizer, the epoch and
-    step, and (through the Distiller) the dropout random streams; `batches` then starts at
-    the restored step with the same shuffled order. `restore_best`: a weights file a
-    ModelCheckpoint in `callbacks` keeps the best epoch in; it is loaded (and removed) when
-    training ends. A stage that finished leaves `<backup_dir>.done.weights.h5`: a re-run
-    (after a crash in a later stage) loads it and skips the stage instead of repeating it."""
-    train_ds = batches.dataset()
-    sample = next(iter(train_ds))
-    distiller(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
-    done = backup_dir + ".done.weights.h5"
+def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
+              callbacks=()):
+    """One distillation step with exact resume (`training.resumable_fit`). When it ends,
+    the student's state goes to `<output_dir>/<name>.done.npz`: a rerun after a crash in a
+    later step loads it instead of repeating this one. The stage removes these markers
+    once its outputs are saved."""
+    done = os.path.join(output_dir, f"{name}.done.npz")
     if os.path.isfile(done):
-        print(f"{done} exists: this stage finished before; loading it instead of training again.")
-        distiller.load_weights(done)
+        print(f"{label}: finished before ({done}); continuing from it.")
+        distiller.load_student_state(done)
         return None
-    history = distiller.fit(
-        train_ds, validation_data=validation_data, epochs=batches.epochs, steps_per_epoch=batches.steps_per_epoch,
-        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(backup_dir, save_freq=every),
-                   batches.resume_callback()] + list(callbacks))
-    losses = history.history.get("loss", [])
-    if losses and not np.all(np.isfinite(losses)):
-        raise TrainingError(f"The distillation loss became NaN/inf ({losses}); lower the learning rate.")
-    if restore_best:
-        distiller.load_weights(restore_best)
-        os.remove(restore_best)
-    distiller.save_weights(done)
-    shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
+    history = resumable_fit(distiller, batches, os.path.join(output_dir, f"backup_{name}"), every, label,
+                            validation_data=validation_data, keep_best=keep_best, callbacks=callbacks)
+    if keep_best is not None:
+        keep_best.restore_into(distiller.student)
+    distiller.save_student_state(done)
+    if keep_best is not None:
+        keep_best.remove_files()
     return history
+
+
+# A failed (NaN) run leaves none of these behind, so the folder can take other settings.
+_PARTIAL = ("backup_general", "backup_step1", "backup_step2", "general.done.npz", "step1.done.npz",
+            "step2.done.npz", "best_step2.weights.h5", "best_step2.weights.h5.json")
+
+
+def _finish(output_dir: str) -> None:
+    """Outputs saved (metrics.json last): the step markers are no longer needed."""
+    for name in _PARTIAL:
+        if name.endswith(".npz"):
+            outputs.discard(output_dir, [name], settings=False)
 
 
 def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
     """Run general distillation; saves the student encoder to `config.output_dir`.
-    Returns (student encoder, history)."""
+    Returns (student encoder, history); history is None when a finished run was reused."""
     keras.utils.set_random_seed(config.seed)
+    outputs.check_not_a_file(config.output_dir)
     teacher = load_pretrained(config.teacher)
     mapping = parse_layer_mapping(config.layer_mapping)
     student = build_student(teacher.encoder, config.student, config.init, mapping)
+    outputs.prepare_output_dir(config.output_dir, "distill-general", config)
+    if outputs.is_finished(config.output_dir):
+        print(f"{config.output_dir} holds this general distillation, finished; reusing it (delete it to train again).")
+        return load_pretrained(config.output_dir).encoder, None
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
     features = teacher.tokenizer(texts, max_length=config.max_length)
@@ -164,16 +178,20 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     distiller = Distiller(student, teacher.encoder, mapping, config.projection)
     distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
                                                config.weight_decay), stage="general")
-    os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
-    history = _fit(distiller, batches, os.path.join(config.output_dir, "backup"), config.backup_every_steps,
-                   callbacks=callbacks or [])
+    try:
+        history = _run_step(distiller, batches, config.output_dir, "general", config.backup_every_steps,
+                            "general distillation", callbacks=callbacks or [])
+    except TrainingError:
+        outputs.discard(config.output_dir, _PARTIAL)
+        raise
     student = distiller.export_student()
     save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
     write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
     write_json(os.path.join(config.output_dir, "metrics.json"), {
         "train_seconds": round(time.time() - start, 1), "windows": len(texts),
         "final": {k: float(v[-1]) for k, v in history.history.items()} if history else None})
+    _finish(config.output_dir)
     return student, history
 
 
@@ -189,8 +207,10 @@ def _task_student(config, teacher, mapping):
 def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                  task: Optional[data_lib.TaskData] = None):
     """Task distillation (step 1 then step 2). Saves the student classifier to
-    `config.output_dir` with its metrics. Returns (student classifier, metrics)."""
+    `config.output_dir` with its metrics. Returns (student classifier, metrics).
+    Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
     keras.utils.set_random_seed(config.seed)
+    outputs.check_not_a_file(config.output_dir)
     teacher = load_pretrained(config.teacher)
     if teacher.classifier is None:
         raise ValueError(f"The teacher {config.teacher} has no classifier head; fine-tune it first "
@@ -212,8 +232,11 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
 
     mapping = parse_layer_mapping(config.layer_mapping)
     student = _task_student(config, teacher, mapping)
+    outputs.prepare_output_dir(config.output_dir, "distill-task", config)
+    if outputs.is_finished(config.output_dir):
+        print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
+        return load_pretrained(config.output_dir).classifier, read_metrics(config.output_dir)
     distiller = Distiller(student, teacher.classifier, mapping, config.projection)
-    os.makedirs(config.output_dir, exist_ok=True)
     start = time.time()
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     step1_steps = steps_per_epoch * config.intermediate_epochs
@@ -235,24 +258,27 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
 
     print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
+    try:
+        if config.intermediate_epochs > 0:
+            distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate),
+                              stage="intermediate")
+            _run_step(distiller, batches(config.intermediate_epochs), config.output_dir, "step1",
+                      config.backup_every_steps, "task distillation step 1", callbacks=stage_callbacks())
 
-    if config.intermediate_epochs > 0:
-        distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate), stage="intermediate")
-        _fit(distiller, batches(config.intermediate_epochs), os.path.join(config.output_dir, "backup_step1"),
-             config.backup_every_steps, callbacks=stage_callbacks())
-
-    if config.prediction_epochs > 0:
-        distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
-                                                   steps_per_epoch * config.prediction_epochs,
-                                                   config.warmup_ratio, weight_decay=0.01),
-                          stage="prediction", temperature=config.temperature)
-        best = os.path.join(config.output_dir, "best_step2.weights.h5")
-        monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
-        keep_best = keras.callbacks.ModelCheckpoint(best, monitor=monitor, mode=mode, save_best_only=True,
-                                                    save_weights_only=True)
-        _fit(distiller, batches(config.prediction_epochs), os.path.join(config.output_dir, "backup_step2"),
-             config.backup_every_steps, validation_data=dev_ds, callbacks=[keep_best] + stage_callbacks(),
-             restore_best=best)
+        if config.prediction_epochs > 0:
+            distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
+                                                       steps_per_epoch * config.prediction_epochs,
+                                                       config.warmup_ratio, weight_decay=0.01),
+                              stage="prediction", temperature=config.temperature)
+            monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
+            keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
+                                 model=distiller.student)
+            _run_step(distiller, batches(config.prediction_epochs), config.output_dir, "step2",
+                      config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
+                      keep_best=keep_best, callbacks=stage_callbacks())
+    except TrainingError:
+        outputs.discard(config.output_dir, _PARTIAL)
+        raise
 
     student = distiller.export_student()
     metrics = {"train_seconds": round(time.time() - start, 1)}
@@ -265,4 +291,5 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         metrics[split] = compute_metrics(predict_logits(student, tokenizer, examples, config.max_length),
                                          examples.labels, task.is_regression)
     save_fine_tuned(student, tokenizer, task, config, metrics)
+    _finish(config.output_dir)
     return student, metrics

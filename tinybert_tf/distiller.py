@@ -2,11 +2,14 @@
 
 from typing import Sequence, Union
 
+import numpy as np
+
 from tinybert_tf import losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
 from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.models import BertClassifier
+from tinybert_tf.outputs import atomic_path
 from tinybert_tf.pruning.magnitude import strip_pruning
 
 # Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
@@ -220,6 +223,28 @@ class Distiller(keras.Model):
         self.student = wrap(self.student)
         self.dropout_rng_states = dropout_rng_states(self.student)  # the wrapped copy has its own dropouts
         self._reset_compile_cache()  # traced fit/predict functions still call the old student
+
+    def _student_state(self):
+        """Everything a later stage continues from: the (possibly pruning-wrapped) student,
+        the projections and the dropout streams; not the frozen teacher, not the optimizer."""
+        return (list(self.student.weights) + [w for p in self.projections for w in p.weights]
+                + list(self.dropout_rng_states))
+
+    def save_student_state(self, path: str) -> None:
+        """Write `_student_state` to an `.npz` file, atomically (a step's "done" marker)."""
+        arrays = {f"v{i:04d}": v.numpy() for i, v in enumerate(self._student_state())}
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+
+    def load_student_state(self, path: str) -> None:
+        variables = self._student_state()
+        with np.load(path) as saved:
+            values = [saved[f"v{i:04d}"] for i in range(len(saved.files))]
+        if [tuple(v.shape) for v in variables] != [x.shape for x in values]:
+            raise ValueError(f"{path} was saved from another student; delete it to train this one.")
+        for variable, value in zip(variables, values):
+            variable.assign(value)
 
     def export_student(self):
         """The student as a plain inference model (weights copied; no projections, no

@@ -26,6 +26,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
+from tinybert_tf import outputs
 from tinybert_tf import qat
 from tinybert_tf.backend import tf
 from tinybert_tf.checkpoint import load_pretrained
@@ -169,7 +170,12 @@ class ExportConfig:
 
 
 def export_model(config: ExportConfig) -> Dict:
-    """Convert, validate and write each variant, then the bundle; returns the report."""
+    """Convert, validate and write each variant, then the bundle, then
+    `export_report.json` (last: it marks the export finished); returns the report. A
+    finished export with the same settings is reused; other settings in the same folder
+    are refused. Every file is written atomically, so an interrupted export rerun gives
+    the files an uninterrupted one writes."""
+    outputs.check_not_a_file(config.output_dir)
     variants = [v.strip() for v in config.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
@@ -191,10 +197,17 @@ def export_model(config: ExportConfig) -> Dict:
     keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
     keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
                                  task.is_regression)
+    report_path = os.path.join(config.output_dir, "export_report.json")
+    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
+        with open(report_path, encoding="utf-8") as f:
+            report = json.load(f)
+        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        _check_bundle_variant(report, config)
+        report["bundle"] = os.path.join(config.output_dir, "bundle")
+        return report
     calib = task.train.head(config.representative_examples)
     representative = data_lib.encode(calib, tokenizer, length)
 
-    os.makedirs(config.output_dir, exist_ok=True)
     report = {"model": config.model, "keras_test": keras_test, "max_length": config.max_length,
               "max_position_embeddings": loaded.config.max_position_embeddings,
               "seq_len": config.seq_len or None, "input_names": config.input_names, "variants": {}}
@@ -217,23 +230,30 @@ def export_model(config: ExportConfig) -> Dict:
                  f"{key}_drop": drop, "passed": ok, "convert_and_validate_seconds": round(time.time() - start, 1)}
         if ok or config.force:
             path = os.path.join(config.output_dir, variant, "model.tflite")
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(flatbuffer)
+            outputs.write_bytes(path, flatbuffer)
             entry["path"] = path
             written[variant] = path
         report["variants"][variant] = entry
         print(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
               f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> "
-              f"{'written' if variant in written else 'REFUSED (accuracy drop; --force writes it)'}")
-    with open(os.path.join(config.output_dir, "export_report.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
+              f"{'written' if variant in written else 'REFUSED (accuracy drop; --force writes it)'}", flush=True)
+        outputs.fault_point(f"export:variant:{variant}")
+    if config.bundle_variant in written:
+        write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant], loaded, config,
+                     report["variants"][config.bundle_variant])
+    outputs.write_json(report_path, report)
     if config.bundle_variant not in written:
+        # The report stays for reading; without the settings record a rerun (e.g. --force) starts afresh.
+        outputs.discard(config.output_dir, [])
+    _check_bundle_variant(report, config)
+    report["bundle"] = os.path.join(config.output_dir, "bundle")
+    return report
+
+
+def _check_bundle_variant(report: Dict, config: ExportConfig) -> None:
+    if "path" not in report["variants"].get(config.bundle_variant, {}):
         raise ExportError(f"The bundle variant {config.bundle_variant} failed validation "
                           f"(see {config.output_dir}/export_report.json); pick another or pass --force.")
-    report["bundle"] = write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant],
-                                    loaded, config, report["variants"][config.bundle_variant])
-    return report
 
 
 def _quantization_aware(model, task, tokenizer, length, dev_x, test_x, config: ExportConfig):
@@ -254,15 +274,14 @@ def _quantization_aware(model, task, tokenizer, length, dev_x, test_x, config: E
 
 def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict) -> str:
     """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract."""
-    os.makedirs(directory, exist_ok=True)
-    shutil.copyfile(tflite_path, os.path.join(directory, "model.tflite"))
+    # bundle.json last: a bundle with it is complete (`read_bundle` checks the rest).
+    with outputs.atomic_path(os.path.join(directory, "model.tflite")) as tmp:
+        shutil.copyfile(tflite_path, tmp)
     tokenizer = loaded.tokenizer
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
-    with open(os.path.join(directory, "vocab.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(t + "\n" for t, _ in vocab))
+    outputs.write_text(os.path.join(directory, "vocab.txt"), "".join(t + "\n" for t, _ in vocab))
     labels = loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
-    with open(os.path.join(directory, "labels.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(label + "\n" for label in labels))
+    outputs.write_text(os.path.join(directory, "labels.txt"), "".join(label + "\n" for label in labels))
     names = _input_names(config.input_names)
     ids = tokenizer.get_vocab()
     meta = {
@@ -280,8 +299,7 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
         "parity_max_abs_logit_diff": validation["parity_max_abs_logit_diff"],
         "source_model": loaded.directory,
     }
-    with open(os.path.join(directory, "bundle.json"), "w", encoding="utf-8") as f:
-        json.dump(meta, f, indent=2)
+    outputs.write_json(os.path.join(directory, "bundle.json"), meta)
     return directory
 
 

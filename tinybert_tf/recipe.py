@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 from tinybert_tf import augment as augment_lib
 from tinybert_tf import bench, export
-from tinybert_tf import distill
+from tinybert_tf import distill, outputs
 from tinybert_tf import teacher as teacher_lib
 
 
@@ -66,22 +66,11 @@ _FREE = {"export_variants", "bench_runs"}
 
 
 def _check_same_settings(config: RecipeConfig) -> None:
-    """Stages are reused by folder; refuse to mix in a run made with other settings."""
-    os.makedirs(config.output_dir, exist_ok=True)
-    path = os.path.join(config.output_dir, "recipe_config.json")
-    current = {k: v for k, v in dataclasses.asdict(config).items() if k not in _FREE}
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            before = {k: v for k, v in json.load(f).items() if k not in _FREE}
-        changed = sorted(k for k in set(before) | set(current) if before.get(k) != current.get(k))
-        if changed:
-            raise ValueError(
-                f"{config.output_dir} holds a recipe run made with other settings ("
-                + ", ".join(f"{k}: {before.get(k)!r} -> {current.get(k)!r}" for k in changed)
-                + "); its finished stages would be reused. Pass another --output-dir (make demo RUN_DIR=...), "
-                "or delete that folder to start over.")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(dataclasses.asdict(config), f, indent=2)
+    """Stages are reused by folder; refuse to mix in a run made with other settings (the
+    shared guard, `outputs.prepare_output_dir`). `recipe_config.json` records the whole
+    configuration of the latest run."""
+    outputs.prepare_output_dir(config.output_dir, "recipe", config, free=_FREE, hint="make demo RUN_DIR=...")
+    outputs.write_json(os.path.join(config.output_dir, "recipe_config.json"), dataclasses.asdict(config))
 
 
 def _done(directory: str) -> bool:
@@ -144,7 +133,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
         for name, model_dir, export_dir in (("student", student_dir, os.path.join(out, "export")),
                                             ("teacher", teacher_dir, os.path.join(out, "export_teacher"))):
-            if os.path.isfile(os.path.join(export_dir, "bundle", "bundle.json")):
+            if os.path.isfile(os.path.join(export_dir, "export_report.json")):
                 print(f"[recipe] export: {export_dir} exists; reusing it.")
                 continue
             print(f"[recipe] 5/6 exporting the {name} to TFLite ({variants}), each variant validated")

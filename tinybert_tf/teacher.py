@@ -3,23 +3,25 @@
 import dataclasses
 import json
 import logging
-import math
 import os
 import time
 from typing import Dict, List, Optional
 
-import numpy as np
-
 from tinybert_tf import data as data_lib
+from tinybert_tf import outputs
 from tinybert_tf.backend import keras
+from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained
 # The shared training helpers are re-exported: `teacher.make_optimizer` etc. predate `training`.
 from tinybert_tf.training import (  # noqa: F401
     TrainingError,
+    WithDropoutState,
     compile_classifier,
     evaluate_model,
     make_optimizer,
     predict_logits,
+    read_metrics,
+    resumable_fit,
     save_fine_tuned,
     write_json,
 )
@@ -44,6 +46,7 @@ class FineTuneConfig:
         allow_pickle: accept a `pytorch_model.bin` checkpoint (runs pickle).
         log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
+        backup_every_steps: how often an interrupted run's state is saved (`backup/`).
     """
 
     model: str = "minilm-l6"
@@ -61,6 +64,7 @@ class FineTuneConfig:
     allow_pickle: bool = False
     log_dir: Optional[str] = None
     jit_compile: bool = False
+    backup_every_steps: int = 50
 
 
 def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Optional[data_lib.TaskData] = None):
@@ -68,60 +72,61 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
 
     Keeps the weights of the epoch with the best dev score (accuracy, or MSE for
     regression). Extra Keras `callbacks` (TensorBoard, ModelCheckpoint, ...) go to `fit`.
+    Interrupted, the same call resumes from the last backup (every
+    `backup_every_steps`) and ends where an uninterrupted run ends; finished, it reuses
+    the saved model. Another configuration in the same `output_dir` is refused.
 
     Returns:
-        (model, history, metrics) where metrics has the dev (and test) scores.
+        (model, history, metrics) where metrics has the dev (and test) scores; history is
+        None when a finished run was reused.
 
     Raises:
-        TrainingError: the loss became NaN.
+        TrainingError: the loss became NaN (the partial outputs are removed).
+        OutputError: `output_dir` is a file, or holds a run made with other settings.
     """
     keras.utils.set_random_seed(config.seed)
+    outputs.check_not_a_file(config.output_dir)
     task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
     pretrained = load_pretrained(config.model, num_labels=task.num_labels, allow_pickle=config.allow_pickle)
     model, tokenizer = pretrained.classifier, pretrained.tokenizer
     if config.max_length > pretrained.config.max_position_embeddings:
         raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings="
                          f"{pretrained.config.max_position_embeddings}.")
+    outputs.prepare_output_dir(config.output_dir, "finetune", config, free={"jit_compile"})
+    if outputs.is_finished(config.output_dir):
+        print(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")
+        return load_pretrained(config.output_dir).classifier, None, read_metrics(config.output_dir)
 
-    train = task.train
-    if config.max_train_examples:
-        train = train.head(config.max_train_examples)
-    train_ds = data_lib.make_dataset(train, tokenizer, config.max_length, config.batch_size, shuffle=True,
-                                     seed=config.seed)
+    train = task.train.head(config.max_train_examples or None)
+    batches = data_lib.ResumableBatches((data_lib.encode(train, tokenizer, config.max_length), train.labels),
+                                        config.batch_size, config.epochs, seed=config.seed)
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
-    total_steps = math.ceil(len(train) / config.batch_size) * config.epochs
-    compile_classifier(model, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
-                                             config.weight_decay), config.jit_compile)
+    total_steps = batches.steps_per_epoch * config.epochs
+    trainable = WithDropoutState(model)
+    trainable.is_regression = model.is_regression
+    compile_classifier(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
+                                                 config.weight_decay), config.jit_compile)
 
-    os.makedirs(config.output_dir, exist_ok=True)
-    best_path = os.path.join(config.output_dir, "best.weights.h5")
     monitor, mode = ("val_mse", "min") if task.is_regression else ("val_accuracy", "max")
-    all_callbacks = [
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.ModelCheckpoint(best_path, monitor=monitor, mode=mode, save_best_only=True,
-                                        save_weights_only=True),
-    ]
-    if config.log_dir:
-        all_callbacks.append(keras.callbacks.TensorBoard(config.log_dir))
-    all_callbacks += list(callbacks or [])
-
+    best = KeepBest(os.path.join(config.output_dir, "best.weights.h5"), monitor, mode, model=model)
+    backup = os.path.join(config.output_dir, "backup")
+    extra = [keras.callbacks.TensorBoard(config.log_dir)] if config.log_dir else []
     start = time.time()
-    history = model.fit(train_ds, validation_data=dev_ds, epochs=config.epochs, callbacks=all_callbacks)
+    try:
+        history = resumable_fit(trainable, batches, backup, config.backup_every_steps, "fine-tuning",
+                                validation_data=dev_ds, keep_best=best, callbacks=extra + list(callbacks or []))
+    except TrainingError:
+        outputs.discard(config.output_dir, ["backup", best.path, best.record_path])
+        raise
     train_seconds = time.time() - start
-    losses = history.history.get("loss", [])
-    if not losses or not np.all(np.isfinite(losses)):
-        raise TrainingError(
-            f"The training loss became NaN/inf ({losses}); nothing was saved. Lower --learning-rate "
-            f"(now {config.learning_rate}) or check the labels."
-        )
-    model.load_weights(best_path)
-    os.remove(best_path)
+    best.restore_into(model)
 
     metrics = {"train_seconds": round(train_seconds, 1), "dev": evaluate_model(model, tokenizer, task.dev,
                                                                               config.max_length, task)}
     if task.test is not None:
         metrics["test"] = evaluate_model(model, tokenizer, task.test, config.max_length, task)
     save_fine_tuned(model, tokenizer, task, config, metrics)
+    best.remove_files()
     return model, history, metrics
 
 

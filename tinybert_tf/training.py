@@ -5,14 +5,18 @@ model with what produced it."""
 import dataclasses
 import json
 import os
-from typing import Dict
+import shutil
+from typing import Dict, Optional
 
 import numpy as np
 
 from tinybert_tf import data as data_lib
+from tinybert_tf import outputs
 from tinybert_tf.backend import keras
+from tinybert_tf.callbacks import KeepBest, fault_injection
 from tinybert_tf.checkpoint import save_pretrained
-from tinybert_tf.errors import TrainingError  # noqa: F401  (re-exported)
+from tinybert_tf.errors import TrainingError
+from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
@@ -38,19 +42,63 @@ def compile_classifier(model, optimizer, jit_compile=False):
 
 def save_fine_tuned(model, tokenizer, task, config, metrics=None):
     """One directory: config.json (+ id2label), model.safetensors, tokenizer files,
-    labels.txt, and what produced it (training_config.json, metrics.json)."""
+    labels.txt, and what produced it (training_config.json, metrics.json). metrics.json
+    is written last: its presence marks the stage finished (`outputs.is_finished`)."""
     save_pretrained(model, config.output_dir, tokenizer=tokenizer, labels=task.label_names or None)
-    with open(os.path.join(config.output_dir, "labels.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(f"{label}\n" for label in task.label_names))
+    outputs.write_text(os.path.join(config.output_dir, "labels.txt"), "".join(f"{label}\n" for label in task.label_names))
     write_json(os.path.join(config.output_dir, "training_config.json"),
                {**dataclasses.asdict(config), "task_name": task.name})
     if metrics is not None:
         write_json(os.path.join(config.output_dir, "metrics.json"), metrics)
 
 
-def write_json(path, payload):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(payload, f, indent=2)
+def read_metrics(directory: str) -> dict:
+    with open(os.path.join(directory, "metrics.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+write_json = outputs.write_json  # atomic
+
+
+class WithDropoutState(keras.Model):
+    """Wraps a model so that `BackupAndRestore` also checkpoints its dropout random streams
+    (Keras keeps them out of weights and checkpoints): a resumed `fit` draws the masks an
+    uninterrupted one would. Compile and fit the wrapper; the wrapped model is `.model`.
+    (The `Distiller` tracks the same states itself.)"""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(name=f"{model.name}_with_dropout_state", **kwargs)
+        self.inner = model
+        self.dropout_rng_states = dropout_rng_states(model)
+
+    def call(self, inputs, training=False):
+        return self.inner(inputs, training=training)
+
+
+def resumable_fit(model, batches, backup_dir: str, every: int, label: str, validation_data=None,
+                  keep_best: Optional[KeepBest] = None, callbacks=()):
+    """`model.fit` over `batches` (`data.ResumableBatches`) that an interrupted process
+    continues exactly when run again, and that raises on a NaN/inf loss.
+
+    `BackupAndRestore` writes the model, the optimizer, the epoch and the step to
+    `backup_dir` every `every` steps (dropout streams too, when the model tracks them:
+    `WithDropoutState`, the `Distiller`); `batches` then restarts at the restored step
+    with the same order; `keep_best` (a `KeepBest`) remembers the best dev epoch across
+    the restart. `label` names the run in messages (and fault-injection points)."""
+    train_ds = batches.dataset()
+    sample = next(iter(train_ds))
+    model(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
+    history = model.fit(
+        train_ds, validation_data=validation_data, epochs=batches.epochs, steps_per_epoch=batches.steps_per_epoch,
+        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(backup_dir, save_freq=every),
+                   batches.resume_callback(label)] + ([keep_best] if keep_best else []) + list(callbacks)
+        + fault_injection(label))
+    losses = history.history.get("loss", [])
+    if not losses or not np.all(np.isfinite(losses)):
+        raise TrainingError(f"The {label} loss became NaN/inf ({[round(float(x), 4) for x in losses]}); the partial "
+                            "outputs were removed. Lower the learning rate and run again.")
+    shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
+    return history
 
 
 def predict_logits(model, tokenizer, examples, max_length=128, batch_size=64) -> np.ndarray:

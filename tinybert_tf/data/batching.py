@@ -89,15 +89,21 @@ class ResumableBatches:
                 .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
                 .prefetch(tf.data.AUTOTUNE))
 
-    def resume_callback(self):
-        """A callback that sets `start_step` to the optimizer's step when `fit` begins.
-        Put it after `BackupAndRestore` in the callback list (that one restores first)."""
+    def resume_callback(self, label: str = "training"):
+        """A callback that sets `start_step` to the optimizer's step when `fit` begins, and
+        says so when that is a resumption. Put it after `BackupAndRestore` in the callback
+        list (that one restores first)."""
         from tinybert_tf.backend import keras
 
         batches = self
 
         class SkipToResumedStep(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
-                batches.start_step.assign(int(self.model.optimizer.iterations.numpy()))
+                step = int(self.model.optimizer.iterations.numpy())
+                batches.start_step.assign(step)
+                if step:
+                    total = batches.steps_per_epoch * batches.epochs
+                    print(f"Resuming {label} from its backup at step {step} of {total} "
+                          f"(epoch {step // batches.steps_per_epoch + 1} of {batches.epochs}).", flush=True)
 
         return SkipToResumedStep()

@@ -1,6 +1,7 @@
 """The user's own labelled files: CSV, TSV or JSONL (one JSON object a line)."""
 
 import csv
+import io
 import json
 import os
 from typing import Dict, List, Optional, Sequence
@@ -16,23 +17,39 @@ def _read_rows(path: str) -> List[Dict[str, str]]:
         raise DataError(f"{path}: unknown format {ext!r}; use .csv, .tsv or .jsonl (one JSON object a line).")
     if not os.path.isfile(path):
         raise DataError(f"No data file at {path!r}; check the path.")
+    with open(path, "rb") as f:
+        raw = f.read()
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            if ext == ".jsonl" or ext == ".json":
-                rows = []
-                for n, line in enumerate(f, 1):
-                    if line.strip():
-                        try:
-                            rows.append(json.loads(line))
-                        except json.JSONDecodeError as e:
-                            raise DataError(f"{path}:{n}: not a JSON object ({e.msg}); JSONL needs one object a line.") from None
-                return rows
-            return list(csv.DictReader(f, delimiter="\t" if ext == ".tsv" else ","))
+        # Decoded whole, so the error's offset is the byte's position in the file.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
         raise DataError(
-            f"{path} is not UTF-8 (byte {e.start}: {e.reason}). Re-save it as UTF-8, e.g. "
+            f"{path} is not UTF-8 (byte {e.start}, line {line}: {e.reason}). Re-save it as UTF-8, e.g. "
             f"`iconv -f latin1 -t utf-8 {os.path.basename(path)} > fixed{ext}`."
         ) from None
+    if ext in (".jsonl", ".json"):
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise DataError(f"{path}:{n}: not a JSON object ({e.msg}); JSONL needs one object a line.") from None
+                if not isinstance(row, dict):
+                    raise DataError(f"{path}:{n}: a JSON {type(row).__name__}, not an object; JSONL needs one "
+                                    '{"text": ..., "label": ...} object a line.')
+                rows.append(row)
+        return rows
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if ext == ".tsv" else ","))
+
+
+def _header(path: str) -> List[str]:
+    """The column names of a data file (the keys of its first row), or a DataError if it has no rows."""
+    rows = _read_rows(path)
+    if not rows:
+        raise DataError(f"{path} has no rows (only a header, or nothing); a data file needs at least one example.")
+    return list(rows[0])
 
 
 def load_text_file(
@@ -58,13 +75,13 @@ def load_text_file(
     """
     rows = _read_rows(path)
     if not rows:
-        raise DataError(f"{path} has no rows.")
+        raise DataError(f"{path} has no rows (only a header, or nothing); a data file needs at least one example.")
     wanted = [c for c in (text_column, text_pair_column, label_column) if c]
     missing = [c for c in wanted if c not in rows[0]]
     if missing:
         raise DataError(f"{path} has no column(s) {missing}; it has {sorted(rows[0])}. "
                         "Name the right ones with text_column/text_pair_column/label_column.")
-    texts, pairs, raw_labels, empty = [], [] if text_pair_column else None, [], []
+    texts, pairs, raw_labels, empty, unlabelled = [], [] if text_pair_column else None, [], [], []
     for n, row in enumerate(rows, 1):
         text = row.get(text_column)
         if text is None or not str(text).strip():
@@ -72,10 +89,14 @@ def load_text_file(
         texts.append("" if text is None else str(text))
         if pairs is not None:
             pairs.append(str(row.get(text_pair_column) or ""))
-        raw_labels.append(row.get(label_column))
-    if empty:
-        raise DataError(f"{path}: empty {text_column!r} in row(s) {empty[:10]}{' ...' if len(empty) > 10 else ''}; "
-                        "remove those rows or fill them in.")
+        label = row.get(label_column)
+        if label is None or not str(label).strip():
+            unlabelled.append(n)
+        raw_labels.append(label)
+    for problem, where in ((f"empty {text_column!r}", empty), (f"no {label_column!r}", unlabelled)):
+        if where:
+            raise DataError(f"{path}: {problem} in row(s) {_rows(where)} (counting data rows from 1); "
+                            "remove those rows or fill them in.")
     if regression:
         try:
             labels = np.asarray([float(v) for v in raw_labels], np.float32)
@@ -89,7 +110,7 @@ def load_text_file(
     unknown = sorted(set(raw_labels) - set(index))
     if unknown:
         raise DataError(f"{path}: labels {unknown[:10]} are not in the label list {list(label_names)}; "
-                        "fix the rows or pass the full label list (label_names / --labels).")
+                        "fix those rows, or (Python API) pass every label in label_names=[...].")
     return Examples(texts, np.asarray([index[v] for v in raw_labels], np.int64), pairs)
 
 
@@ -99,8 +120,12 @@ def load_files(train_file, dev_file=None, test_file=None, dev_fraction=0.1, seed
     the label list is inferred from train unless given."""
     regression = columns.get("regression", False)
     if label_names is None and not regression:
-        text_column = columns.get("label_column", "label")
-        label_names = sorted({str(r.get(text_column)) for r in _read_rows(train_file)})
+        column = columns.get("label_column", "label")
+        found = {str(r.get(column)) for r in _read_rows(train_file) if str(r.get(column) or "").strip()}
+        label_names = sorted(found)
+        if len(label_names) == 1:
+            raise DataError(f"{train_file}: every example has the label {label_names[0]!r}; a classifier needs at "
+                            "least two classes. Add examples of the other class(es).")
     train = load_text_file(train_file, label_names=label_names, **columns)
     if dev_file:
         dev = load_text_file(dev_file, label_names=label_names, **columns)
@@ -109,3 +134,7 @@ def load_files(train_file, dev_file=None, test_file=None, dev_fraction=0.1, seed
     test = load_text_file(test_file, label_names=label_names, **columns) if test_file else None
     name = os.path.splitext(os.path.basename(train_file))[0]
     return TaskData(name, train, dev, test, [] if regression else list(label_names))
+
+
+def _rows(numbers: List[int]) -> str:
+    return f"{numbers[:10]}{' ...' if len(numbers) > 10 else ''}"

@@ -4,7 +4,7 @@ import os
 from typing import Optional
 
 from tinybert_tf.data.examples import DataError, TaskData
-from tinybert_tf.data.files import _read_rows, load_files
+from tinybert_tf.data.files import _header, load_files
 from tinybert_tf.data.fine_foods import load_fine_foods
 from tinybert_tf.data.glue import load_glue
 
@@ -26,7 +26,7 @@ def load_task(name: str = "fine_foods", data_dir: Optional[str] = None, dev_frac
                     break
         if "train" not in found:
             raise DataError(f"{name} has no train.jsonl/.csv/.tsv; a task directory needs at least a train file.")
-        pair = "text_pair" if "text_pair" in _read_rows(found["train"])[0] else None
+        pair = "text_pair" if "text_pair" in _header(found["train"]) else None
         return load_files(found["train"], found.get("dev"), found.get("test"), dev_fraction, seed,
                           text_pair_column=pair)
     raise DataError(f"Unknown task {name!r}: use 'fine_foods', 'glue/<task>' or a directory of train/dev/test files.")

@@ -10,14 +10,14 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import distill
+from tinybert_tf import distill, outputs
 from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.pruning.magnitude import sparsity_report
 from tinybert_tf.pruning.rebuild import count_parameters, layer_sizes
 from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons
 from tinybert_tf.pruning.vocabulary import prune_vocabulary
-from tinybert_tf.training import evaluate_model, save_fine_tuned
+from tinybert_tf.training import evaluate_model, read_metrics, save_fine_tuned
 
 
 @dataclasses.dataclass
@@ -61,10 +61,15 @@ class PruneConfig:
 def prune_student(config: PruneConfig) -> Dict:
     """Run `PruneConfig`'s stages; returns the metrics written to `output_dir/metrics.json`."""
     keras.utils.set_random_seed(config.seed)
+    outputs.check_not_a_file(config.output_dir)
     task = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
     loaded = load_pretrained(config.model)
     if loaded.classifier is None:
         raise ValueError(f"{config.model} has no classifier head: prune a task-distilled (or fine-tuned) student.")
+    outputs.prepare_output_dir(config.output_dir, "prune", config)
+    if outputs.is_finished(config.output_dir):
+        print(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
+        return read_metrics(config.output_dir)
     model, tokenizer = loaded.classifier, loaded.tokenizer
     report = {"source": config.model, "parameters_before": count_parameters(model)}
     start = time.time()
