@@ -52,12 +52,20 @@ def _seed():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Execution time of each notebook (recorded by tests/test_notebooks.py), for the record."""
-    times = []
+    """For the record: each notebook's execution time (tests/test_notebooks.py) and the
+    fault-injection matrix (tests/test_fault_injection.py)."""
+    times, matrix = [], []
     for reports in terminalreporter.stats.values():
         # Setup and teardown reports carry the same properties; the call's is the one to print.
         for report in (r for r in reports if getattr(r, "when", None) == "call"):
-            times += [f"{name} {seconds:.0f} s" for key, (name, seconds) in report.user_properties
-                      if key == "notebook_seconds"]
+            for key, value in report.user_properties:
+                if key == "notebook_seconds":
+                    times.append(f"{value[0]} {value[1]:.0f} s")
+                elif key == "fault_matrix":
+                    matrix.append(value)
     if times:
         terminalreporter.write_line("notebook execution times: " + ", ".join(times))
+    if matrix:
+        terminalreporter.write_line("fault injection (stage | killed at | signal | max |weight diff| after rerun):")
+        for stage, point, signal_name, worst in sorted(matrix):
+            terminalreporter.write_line(f"  {stage} | {point} | {signal_name} | {worst:.1e}")

@@ -3,12 +3,10 @@
 import json
 import os
 
-import numpy as np
 import pytest
 
 from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained
 from tinybert_tf import distill, teacher as teacher_lib
-from tinybert_tf.backend import keras
 from tests.conftest import tiny_config
 from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
@@ -82,45 +80,3 @@ def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_d
     with pytest.raises(ValueError, match="no classifier head"):
         distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_dir, task=toy_task_dir,
                                                        output_dir=str(tmp_path / "x")))
-
-
-class _Interrupt(Exception):
-    pass
-
-
-class _KillAtStep(keras.callbacks.Callback):
-    """Stands in for a killed process: raises once the optimizer has done `step` steps."""
-
-    def __init__(self, step):
-        super().__init__()
-        self.step, self.fired = step, False
-
-    def on_train_batch_end(self, batch, logs=None):
-        if not self.fired and int(self.model.optimizer.iterations.numpy()) == self.step:
-            self.fired = True
-            raise _Interrupt()
-
-
-def test_interrupted_run_resumes_where_an_uninterrupted_run_ends(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
-    teacher_dir = str(tmp_path / "teacher")
-    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
-                                                     max_length=16, batch_size=16, epochs=2, learning_rate=3e-3))
-
-    def config(name):  # 96 examples / 16 = 6 steps an epoch; dropout on (0.1) as in real runs
-        return distill.TaskDistillConfig(
-            teacher=teacher_dir, student="teacher-l2", task=toy_task_dir, max_length=16, batch_size=16,
-            intermediate_epochs=2, prediction_epochs=2, intermediate_learning_rate=1e-3,
-            prediction_learning_rate=1e-3, backup_every_steps=2, output_dir=str(tmp_path / name))
-
-    distill.task_distill(config("straight"))
-    # Killed in step 1's second epoch, at its 3rd batch (global step 9; last backup at 8).
-    kill = _KillAtStep(9)
-    with pytest.raises(_Interrupt):
-        distill.task_distill(config("resumed"), callbacks=[kill])
-    assert os.path.isdir(tmp_path / "resumed" / "backup_step1")
-    distill.task_distill(config("resumed"), callbacks=[kill])  # the same command again resumes
-
-    straight = load_pretrained(str(tmp_path / "straight")).classifier.get_weights()
-    resumed = load_pretrained(str(tmp_path / "resumed")).classifier.get_weights()
-    # Same batches, same dropout masks, same optimizer state: equal up to float round-off.
-    assert max(float(np.max(np.abs(a - b))) for a, b in zip(straight, resumed)) <= 1e-6

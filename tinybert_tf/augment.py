@@ -154,6 +154,9 @@ def augment_task(config: AugmentConfig) -> str:
     train = task.train.head(config.max_examples or None)
     settings = {**outputs.settings_of(config), "n_examples": len(train)}
     partial, progress_path = config.output_file + ".partial", config.output_file + ".progress.json"
+    folder = os.path.dirname(os.path.abspath(config.output_file))
+    if os.path.isdir(folder):
+        outputs.remove_stale_partials(folder, suffix=os.path.basename(progress_path))
     rerun = outputs.guard_settings(config.output_file + ".settings.json", "augment", settings, config.output_file)
     if rerun and os.path.isfile(config.output_file):
         print(f"{config.output_file} already holds this augmentation; reusing it.")

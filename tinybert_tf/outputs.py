@@ -138,8 +138,19 @@ def prepare_output_dir(output_dir: str, stage: str, config, free: Iterable[str] 
     or interrupted): the stage then reuses or resumes it."""
     check_not_a_file(output_dir)
     os.makedirs(output_dir, exist_ok=True)
+    remove_stale_partials(output_dir)
     return guard_settings(os.path.join(output_dir, SETTINGS_FILE), stage, settings_of(config, free),
                           output_dir, hint)
+
+
+def remove_stale_partials(directory: str, suffix: str = "") -> None:
+    """Delete the temporary files a killed process left under `directory` (`atomic_path`'s
+    `.partial-<pid>-<name>`; with `suffix`, only those for names ending in it)."""
+    for root, _, files in os.walk(directory):
+        for name in files:
+            if name.startswith(".partial-") and name.endswith(suffix):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(root, name))
 
 
 def is_finished(output_dir: str) -> bool:
