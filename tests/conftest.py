@@ -52,9 +52,10 @@ def _seed():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """For the record: each notebook's execution time (tests/test_notebooks.py) and the
-    fault-injection matrix (tests/test_fault_injection.py)."""
-    times, matrix = [], []
+    """For the record: each notebook's execution time (tests/test_notebooks.py), the
+    fault-injection matrix (tests/test_fault_injection.py) and the bad-input messages
+    (tests/test_bad_input.py)."""
+    times, matrix, bad = [], [], []
     for reports in terminalreporter.stats.values():
         # Setup and teardown reports carry the same properties; the call's is the one to print.
         for report in (r for r in reports if getattr(r, "when", None) == "call"):
@@ -63,9 +64,15 @@ def pytest_terminal_summary(terminalreporter):
                     times.append(f"{value[0]} {value[1]:.0f} s")
                 elif key == "fault_matrix":
                     matrix.append(value)
+                elif key == "bad_input":
+                    bad.append(value)
     if times:
         terminalreporter.write_line("notebook execution times: " + ", ".join(times))
     if matrix:
         terminalreporter.write_line("fault injection (stage | killed at | signal | max |weight diff| after rerun):")
         for stage, point, signal_name, worst in sorted(matrix):
             terminalreporter.write_line(f"  {stage} | {point} | {signal_name} | {worst:.1e}")
+    if bad:
+        terminalreporter.write_line("bad input (case | what the user sees):")
+        for name, line in bad:
+            terminalreporter.write_line(f"  {name} | {line}")

@@ -86,6 +86,34 @@ class KeepBest(keras.callbacks.Callback):
                 os.remove(p)
 
 
+class EpochSafeBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` (every `save_freq` steps) that backs up at the end of every
+    epoch instead of at its last batch.
+
+    tf_keras resumes a backup taken at an epoch's last batch in the next epoch, so a run
+    killed between that backup and the epoch's validation would skip the validation (and
+    the best-epoch choice) of that epoch. Backing up in `on_epoch_end` instead, after the
+    callbacks listed before this one (put `KeepBest` there), closes that gap.
+
+    Args:
+        backup_dir: where the backup lives.
+        save_freq: steps between backups.
+        steps_per_epoch: as given to `fit`.
+    """
+
+    def __init__(self, backup_dir: str, save_freq: int, steps_per_epoch: int):
+        super().__init__(backup_dir, save_freq=save_freq)
+        self.steps_per_epoch = int(steps_per_epoch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.steps_per_epoch - 1:
+            return  # on_epoch_end backs up, after validation
+        super().on_train_batch_end(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._backup(epoch=epoch, batch=self.steps_per_epoch - 1)  # resumes at the next epoch
+
+
 class FaultInjection(keras.callbacks.Callback):
     """Calls `outputs.fault_point` at `fit:<label>:step:<optimizer step>` after each batch
     and `fit:<label>:epoch:<n>` after each epoch (validation and best-keeping done). Put it

@@ -91,7 +91,8 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     model, tokenizer = pretrained.classifier, pretrained.tokenizer
     if config.max_length > pretrained.config.max_position_embeddings:
         raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings="
-                         f"{pretrained.config.max_position_embeddings}.")
+                         f"{pretrained.config.max_position_embeddings}; use --max-length "
+                         f"{pretrained.config.max_position_embeddings} or less.")
     outputs.prepare_output_dir(config.output_dir, "finetune", config, free={"jit_compile"})
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")

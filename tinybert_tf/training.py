@@ -13,7 +13,7 @@ import numpy as np
 from tinybert_tf import data as data_lib
 from tinybert_tf import outputs
 from tinybert_tf.backend import keras
-from tinybert_tf.callbacks import KeepBest, fault_injection
+from tinybert_tf.callbacks import EpochSafeBackupAndRestore, KeepBest, fault_injection
 from tinybert_tf.checkpoint import save_pretrained
 from tinybert_tf.errors import TrainingError
 from tinybert_tf.layers import dropout_rng_states
@@ -81,7 +81,7 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     continues exactly when run again, and that raises on a NaN/inf loss.
 
     `BackupAndRestore` writes the model, the optimizer, the epoch and the step to
-    `backup_dir` every `every` steps (dropout streams too, when the model tracks them:
+    `backup_dir` every `every` steps and at every epoch's end (dropout streams too, when the model tracks them:
     `WithDropoutState`, the `Distiller`); `batches` then restarts at the restored step
     with the same order; `keep_best` (a `KeepBest`) remembers the best dev epoch across
     the restart. `label` names the run in messages (and fault-injection points)."""
@@ -90,9 +90,11 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     model(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
     history = model.fit(
         train_ds, validation_data=validation_data, epochs=batches.epochs, steps_per_epoch=batches.steps_per_epoch,
-        callbacks=[keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(backup_dir, save_freq=every),
-                   batches.resume_callback(label)] + ([keep_best] if keep_best else []) + list(callbacks)
-        + fault_injection(label))
+        # Order matters: the best epoch is recorded before the epoch's backup; the resume
+        # callback reads the step the backup restored.
+        callbacks=[keras.callbacks.TerminateOnNaN()] + ([keep_best] if keep_best else [])
+        + [EpochSafeBackupAndRestore(backup_dir, every, batches.steps_per_epoch), batches.resume_callback(label)]
+        + list(callbacks) + fault_injection(label))
     losses = history.history.get("loss", [])
     if not losses or not np.all(np.isfinite(losses)):
         raise TrainingError(f"The {label} loss became NaN/inf ({[round(float(x), 4) for x in losses]}); the partial "
