@@ -32,7 +32,9 @@ def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tm
     student, history = distill.general_distill(general)
     assert {"loss", "attention_loss", "hidden_loss", "embedding_loss"} <= set(history.history)
     assert load_pretrained(general.output_dir).config.hidden_size == 128
-    assert not os.path.exists(os.path.join(general.output_dir, "backup"))  # cleaned after a finished run
+    assert not os.path.exists(os.path.join(general.output_dir, "backup_general"))  # cleaned after a finished run
+    # The trained projection W (128 -> 48) sits beside the student, not inside it.
+    assert os.path.isfile(os.path.join(general.output_dir, distill.PROJECTIONS_FILE))
 
     teacher_dir = str(tmp_path / "teacher")
     teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
@@ -40,9 +42,10 @@ def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tm
     task = distill.TaskDistillConfig(teacher=teacher_dir, student=general.output_dir, task=toy_task_dir,
                                      max_length=16, batch_size=16, intermediate_epochs=3, prediction_epochs=6,
                                      intermediate_learning_rate=1e-3, prediction_learning_rate=3e-3,
-                                     output_dir=str(tmp_path / "student"))
+                                     eval_steps=4, output_dir=str(tmp_path / "student"))
     student, metrics = distill.task_distill(task)
     assert set(metrics["dev"]) == {"accuracy", "f1", "mcc"}
+    assert metrics["projection_init"] == "carried"  # general distillation's W, as the official code
     saved = load_pretrained(task.output_dir)
     assert saved.classifier.encoder.config.num_hidden_layers == 2 and saved.labels == ["great", "other"]
     # The saved student is the plain classifier: evaluate() works on it like on a teacher.

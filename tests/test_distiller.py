@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -158,3 +159,66 @@ def test_mirrored_strategy_on_two_logical_cpus():
     result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "REPLICAS 2" in result.stdout
+
+
+def test_projection_init_identity_glorot_and_carried(teacher, config, tokenizer, tmp_path):
+    same_width = BertClassifier(BertEncoder(tiny_config(tokenizer.vocab_size, hidden_size=48, num_attention_heads=4)), 2)
+    auto = Distiller(same_width, teacher)  # equal widths: W = I, b = 0 until it learns
+    np.testing.assert_array_equal(auto.projections[0].kernel.numpy(), np.eye(48))
+    assert auto.projection_init == "identity" and not auto.projections[0].bias.numpy().any()
+    narrow = Distiller(BertClassifier(BertEncoder(config), 2), teacher)  # 32 -> 48: random
+    assert narrow.projection_init == "glorot" and narrow.projections[0].kernel.numpy().std() > 0
+    with pytest.raises(ValueError, match="equal hidden sizes"):
+        Distiller(BertClassifier(BertEncoder(config), 2), teacher, projection_init="identity")
+    # Saved in PyTorch nn.Linear layout under the official code's name, loaded back exactly.
+    path = str(tmp_path / "p.safetensors")
+    narrow.save_projections(path)
+    from safetensors.numpy import load_file
+    saved = load_file(path)
+    assert saved["fit_dense.weight"].shape == (48, 32) and saved["fit_dense.bias"].shape == (48,)
+    other = Distiller(BertClassifier(BertEncoder(config), 2), teacher)
+    other.load_projections(path)
+    np.testing.assert_array_equal(other.projections[0].kernel.numpy(), narrow.projections[0].kernel.numpy())
+    with pytest.raises(ValueError, match="projection='per_layer'"):
+        Distiller(BertClassifier(BertEncoder(config), 2), teacher, projection="per_layer").load_projections(path)
+
+
+def test_regression_prediction_target(tokenizer, config):
+    t = BertClassifier(BertEncoder(config), 1)
+    s = BertClassifier(BertEncoder(config), 1)
+    x = tokenizer(["great tea", "stale snack"], max_length=8)
+    y = np.array([4.5, 0.5], np.float32)
+    distiller = Distiller(s, t)
+    zs, zt = s(x).numpy()[:, 0], t(x).numpy()[:, 0]
+    for target, expected in (("teacher", np.mean((zs - zt) ** 2)), ("labels", np.mean((zs - y) ** 2)),
+                             ("mix", 0.5 * (np.mean((zs - zt) ** 2) + np.mean((zs - y) ** 2)))):
+        distiller.compile(stage="prediction", regression_target=target)
+        terms, _ = distiller.compute_losses(x, labels=y)
+        np.testing.assert_allclose(terms["prediction"], expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="regression_target"):
+        distiller.compile(stage="prediction", regression_target="gold")
+
+
+def test_keep_best_evaluates_every_n_steps_and_remembers_across_fits(teacher, config, dataset, tmp_path):
+    from tinybert_tf.callbacks import KeepBest
+
+    seen = []
+
+    class Recording(KeepBest):
+        def _consider(self, logs, epoch, step):
+            seen.append(step)
+            super()._consider(logs, epoch, step)
+
+    distiller = Distiller(BertClassifier(BertEncoder(config), 2), teacher)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-3), stage="prediction")
+    best = Recording(str(tmp_path / "best.weights.h5"), "val_accuracy", "max", model=distiller.student,
+                     every_steps=1, validation_data=dataset)
+    distiller.fit(dataset, validation_data=dataset, epochs=2, callbacks=[best], verbose=0)
+    assert seen == [1, 2, 2, 3, 4, 4]  # 2 steps an epoch: every step, and each epoch's end
+    record = json.load(open(best.record_path))
+    assert record["best"] == best.best and os.path.isfile(best.path)
+    # A new fit (a resumed run) starts from the recorded best, not from scratch.
+    again = KeepBest(best.path, "val_accuracy", "max", model=distiller.student)
+    again.set_model(distiller)
+    again.on_train_begin()
+    assert again.best == record["best"] and again.best_epoch == record["epoch"]

@@ -12,7 +12,8 @@ from tinybert_tf.errors import TrainingError
 
 
 class KeepBest(keras.callbacks.Callback):
-    """Keeps the weights of the best `monitor` value seen at epoch ends in `path`.
+    """Keeps the weights of the best `monitor` value seen at epoch ends (and, with
+    `every_steps`, every that many steps) in `path`.
 
     Unlike `keras.callbacks.ModelCheckpoint(save_best_only=True)`, the best value lives in
     a record beside the weights (`path + ".json"`), so a run interrupted and resumed
@@ -25,6 +26,11 @@ class KeepBest(keras.callbacks.Callback):
         monitor: a key of the epoch logs, e.g. `val_accuracy`.
         mode: `max` or `min`.
         model: the model whose weights are kept (default: the model being fitted).
+        every_steps: also evaluate on `validation_data` every this many optimizer steps
+            (the official TinyBERT code: 100); 0 = at epoch ends only. A mid-epoch
+            evaluation resets the running training metrics, so the epoch's logged
+            training loss covers the steps since it.
+        validation_data: what `every_steps` evaluates on (the `fit` validation data).
 
     Example:
     ```python
@@ -34,11 +40,16 @@ class KeepBest(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, path: str, monitor: str, mode: str = "max", model: Optional[keras.Model] = None):
+    def __init__(self, path: str, monitor: str, mode: str = "max", model: Optional[keras.Model] = None,
+                 every_steps: int = 0, validation_data=None):
         super().__init__()
         if mode not in ("max", "min"):
             raise ValueError(f"mode={mode!r}; use 'max' or 'min'.")
+        if every_steps and validation_data is None:
+            raise ValueError("every_steps needs validation_data.")
         self.path, self.monitor, self.mode, self.target = path, monitor, mode, model
+        self.every_steps, self.validation_data = int(every_steps or 0), validation_data
+        self._epoch = 0
         self.record_path = path + ".json"
         self.best: Optional[float] = None
         self.best_epoch: Optional[int] = None
@@ -59,8 +70,21 @@ class KeepBest(keras.callbacks.Callback):
             return True
         return value > self.best if self.mode == "max" else value < self.best
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self.every_steps:
+            return
+        step = int(self.model.optimizer.iterations.numpy())
+        if step % self.every_steps == 0:
+            results = self.model.evaluate(self.validation_data, verbose=0, return_dict=True)
+            self._consider({f"val_{k}": v for k, v in results.items()}, self._epoch, step)
+
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        self._consider(logs or {}, epoch, int(self.model.optimizer.iterations.numpy()))
+
+    def _consider(self, logs, epoch, step):
         if self.monitor not in logs:
             raise TrainingError(f"Keeping the best epoch needs {self.monitor!r} in the epoch logs, which have "
                                 f"{sorted(logs)}: the task needs a dev split with both classes' labels.")
@@ -72,7 +96,7 @@ class KeepBest(keras.callbacks.Callback):
             model.save_weights(tmp)
         self.best, self.best_epoch = value, epoch + 1
         outputs.write_json(self.record_path, {"monitor": self.monitor, "mode": self.mode, "best": value,
-                                              "epoch": epoch + 1})
+                                              "epoch": epoch + 1, "step": step})
 
     def restore_into(self, model=None) -> None:
         """Load the kept weights into `model` (default: the kept model)."""

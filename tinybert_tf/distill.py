@@ -48,7 +48,12 @@ class GeneralDistillConfig:
             default: `teacher` when possible.
         corpus: a .txt/.txt.gz file, one segment a line; default the shipped Brown+Austen.
         max_segments: use only the first N corpus lines (short runs).
-        output_dir: where the student encoder is saved (HF layout).
+        output_dir: where the student encoder is saved (HF layout), with the trained
+            projections beside it (`distill_projections.safetensors`), which task
+            distillation carries on with.
+        projection / projection_init: the learned W mapping student states to the
+            teacher's width (`shared`, `per_layer`, `none`) and its start (`auto`: identity
+            when the widths are equal, else random; `identity`; `glorot`).
     """
 
     teacher: str = "minilm-l6"
@@ -64,6 +69,7 @@ class GeneralDistillConfig:
     weight_decay: float = 0.01
     layer_mapping: str = "uniform"
     projection: str = "shared"
+    projection_init: str = "auto"
     output_dir: str = "runs/general"
     backup_every_steps: int = 50
     seed: int = 0
@@ -93,6 +99,16 @@ class TaskDistillConfig:
             stripped of the wrappers.
         pruning_2_4: 2:4 sparsity on the Dense kernels instead (the target is ignored).
         pruning_log_dir: per-layer sparsity for TensorBoard (tfmot `PruningSummaries`).
+        projection: `shared` (one W for embeddings and all layers, the official code's),
+            `per_layer`, or `none` (equal widths only).
+        projection_init: `auto` (the projections general distillation trained, when the
+            student directory has them, as the official code carries `fit_dense`; else
+            identity when the widths are equal; else random), `carried` (those, or an
+            error), `identity`, `glorot` (random).
+        eval_steps: step 2 also evaluates on dev every N steps and keeps the best (the
+            official code: 100); 0 = at each epoch's end only.
+        regression_target: regression step 2 pulls the student towards `teacher` (its
+            outputs), `labels` (the gold scores, as the official code), or `mix`.
     """
 
     teacher: str = "runs/teacher"
@@ -110,6 +126,9 @@ class TaskDistillConfig:
     warmup_ratio: float = 0.1
     layer_mapping: str = "uniform"
     projection: str = "shared"
+    projection_init: str = "auto"
+    eval_steps: int = 0
+    regression_target: str = "teacher"
     max_train_examples: Optional[int] = None
     output_dir: str = "runs/student"
     backup_every_steps: int = 50
@@ -143,6 +162,9 @@ def _run_step(distiller, batches, output_dir, name, every, label, validation_dat
     return history
 
 
+# Beside a general-distilled student: the projections W its training ended with.
+PROJECTIONS_FILE = "distill_projections.safetensors"
+
 # A failed (NaN) run leaves none of these behind, so the folder can take other settings.
 _PARTIAL = ("backup_general", "backup_step1", "backup_step2", "general.done.npz", "step1.done.npz",
             "step2.done.npz", "best_step2.weights.h5", "best_step2.weights.h5.json")
@@ -175,7 +197,7 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
           f"tokens; {steps} steps.")
 
-    distiller = Distiller(student, teacher.encoder, mapping, config.projection)
+    distiller = Distiller(student, teacher.encoder, mapping, config.projection, config.projection_init)
     distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
                                                config.weight_decay), stage="general")
     start = time.time()
@@ -187,6 +209,8 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
         raise
     student = distiller.export_student()
     save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
+    if distiller.projections:
+        distiller.save_projections(os.path.join(config.output_dir, PROJECTIONS_FILE))
     write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
     write_json(os.path.join(config.output_dir, "metrics.json"), {
         "train_seconds": round(time.time() - start, 1), "windows": len(texts),
@@ -202,6 +226,22 @@ def _task_student(config, teacher, mapping):
             raise ValueError(f"{config.student} could not be loaded as a student.")
         return student
     return build_student(teacher.classifier, config.student, config.init, mapping)
+
+
+def _task_distiller(config, student, teacher, mapping) -> Distiller:
+    """The Distiller, its projections carried from general distillation when asked/found."""
+    carried = os.path.join(config.student, PROJECTIONS_FILE) if os.path.isdir(config.student) else None
+    found = carried is not None and os.path.isfile(carried) and config.projection != "none"
+    if config.projection_init == "carried" and not found:
+        raise ValueError(f"projection_init='carried' but {config.student} has no {PROJECTIONS_FILE} (general "
+                         "distillation writes it); use 'auto', 'identity' or 'glorot'.")
+    init = "auto" if config.projection_init in ("auto", "carried") else config.projection_init
+    distiller = Distiller(student, teacher.classifier, mapping, config.projection, init)
+    if found and config.projection_init in ("auto", "carried"):
+        distiller.load_projections(carried)
+        distiller.projection_init = "carried"
+    print(f"Projections: {config.projection}, starting from {distiller.projection_init}.")
+    return distiller
 
 
 def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
@@ -236,7 +276,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).classifier, read_metrics(config.output_dir)
-    distiller = Distiller(student, teacher.classifier, mapping, config.projection)
+    distiller = _task_distiller(config, student, teacher, mapping)
     start = time.time()
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     step1_steps = steps_per_epoch * config.intermediate_epochs
@@ -269,10 +309,11 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
                                                        steps_per_epoch * config.prediction_epochs,
                                                        config.warmup_ratio, weight_decay=0.01),
-                              stage="prediction", temperature=config.temperature)
+                              stage="prediction", temperature=config.temperature,
+                              regression_target=config.regression_target)
             monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
             keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
-                                 model=distiller.student)
+                                 model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
             _run_step(distiller, batches(config.prediction_epochs), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
                       keep_best=keep_best, callbacks=stage_callbacks())
@@ -281,7 +322,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         raise
 
     student = distiller.export_student()
-    metrics = {"train_seconds": round(time.time() - start, 1)}
+    metrics = {"train_seconds": round(time.time() - start, 1), "projection_init": distiller.projection_init}
     if pruning:
         metrics["sparsity"] = prune.sparsity_report(student)[-1]["sparsity"]
     for split in ("dev", "test"):

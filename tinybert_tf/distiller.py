@@ -20,6 +20,8 @@ STAGES = {
     "all": ("embedding", "attention", "hidden", "prediction"),
 }
 PROJECTIONS = ("shared", "per_layer", "none")
+PROJECTION_INITS = ("auto", "identity", "glorot")
+REGRESSION_TARGETS = ("teacher", "labels", "mix")
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
@@ -49,6 +51,11 @@ class Distiller(keras.Model):
         projection: `shared` (one W_h for the embeddings and all layers, as the official
             code), `per_layer` (one per mapped layer, W_e separate), or `none` (needs
             equal hidden sizes).
+        projection_init: `identity` (W = I, b = 0: the student's states are compared as
+            they are until W learns; needs equal hidden sizes), `glorot` (random), or
+            `auto`: identity when the widths are equal, else glorot. Projections trained
+            in general distillation are carried over with `save_projections` /
+            `load_projections` (the task stage does this by itself).
 
     Example:
     ```python
@@ -62,7 +69,7 @@ class Distiller(keras.Model):
     """
 
     def __init__(self, student, teacher, layer_mapping: Union[str, Sequence[int]] = "uniform",
-                 projection: str = "shared", name="distiller", **kwargs):
+                 projection: str = "shared", projection_init: str = "auto", name="distiller", **kwargs):
         super().__init__(name=name, **kwargs)
         if type(student) is not type(teacher):
             raise ValueError(f"Student ({type(student).__name__}) and teacher ({type(teacher).__name__}) must be "
@@ -87,14 +94,18 @@ class Distiller(keras.Model):
             raise ValueError(f"projection='none' needs equal hidden sizes; student {s_config.hidden_size}, teacher "
                              f"{t_config.hidden_size}. Use 'shared' or 'per_layer'.")
         self.projection = projection
+        if projection_init not in PROJECTION_INITS:
+            raise ValueError(f"projection_init={projection_init!r}; use one of {PROJECTION_INITS}.")
+        equal = s_config.hidden_size == t_config.hidden_size
+        if projection_init == "identity" and not equal:
+            raise ValueError(f"projection_init='identity' needs equal hidden sizes; student {s_config.hidden_size}, "
+                             f"teacher {t_config.hidden_size}. Use 'glorot'.")
+        self.projection_init = ("identity" if equal else "glorot") if projection_init == "auto" else projection_init
         width = t_config.hidden_size
-        if projection == "shared":
-            self.projections = [keras.layers.Dense(width, name="fit_dense")]
-        elif projection == "per_layer":
-            self.projections = [keras.layers.Dense(width, name=f"fit_dense_{i}")
-                                for i in range(s_config.num_hidden_layers + 1)]
-        else:
-            self.projections = []
+        kernel = "identity" if self.projection_init == "identity" else "glorot_uniform"
+        names = (["fit_dense"] if projection == "shared" else
+                 [f"fit_dense_{i}" for i in range(s_config.num_hidden_layers + 1)] if projection == "per_layer" else [])
+        self.projections = [keras.layers.Dense(width, kernel_initializer=kernel, name=n) for n in names]
         for p in self.projections:
             p.build((None, None, s_config.hidden_size))
         self.stage = None
@@ -111,13 +122,16 @@ class Distiller(keras.Model):
 
     # --- Keras API ---------------------------------------------------------------------
     def compile(self, optimizer="adam", stage="intermediate", embedding_weight=1.0, attention_weight=1.0,
-                hidden_weight=1.0, prediction_weight=1.0, temperature=1.0, **kwargs):
+                hidden_weight=1.0, prediction_weight=1.0, temperature=1.0, regression_target="teacher", **kwargs):
         """Args:
             optimizer: any Keras optimizer.
             stage: `general`, `intermediate` (task step 1), `prediction` (task step 2) or
                 `all`; selects the loss terms (`STAGES`).
             embedding_weight, attention_weight, hidden_weight, prediction_weight: loss weights.
             temperature: softmax temperature of the prediction loss.
+            regression_target: for regression students, what the prediction loss (MSE)
+                pulls the output towards: `teacher` (its output), `labels` (the gold
+                scores, as the official code's step 2), or `mix` (the mean of both losses).
         """
         if stage not in STAGES:
             raise ValueError(f"stage={stage!r}; use one of {sorted(STAGES)}.")
@@ -125,6 +139,9 @@ class Distiller(keras.Model):
             raise ValueError(f"stage={stage!r} needs logits: distil BertClassifier models, not encoders.")
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}.")
+        if regression_target not in REGRESSION_TARGETS:
+            raise ValueError(f"regression_target={regression_target!r}; use one of {REGRESSION_TARGETS}.")
+        self.regression_target = regression_target
         super().compile(optimizer=optimizer, **kwargs)
         self.stage = stage
         self.temperature = float(temperature)
@@ -150,8 +167,9 @@ class Distiller(keras.Model):
         out = self.student(inputs, training=training)
         return out["logits"] if self.is_classifier else out["sequence_output"]
 
-    def compute_losses(self, inputs, training=False):
-        """Each active loss term (unweighted) for a batch; also returns the student outputs."""
+    def compute_losses(self, inputs, training=False, labels=None):
+        """Each active loss term (unweighted) for a batch; also returns the student outputs.
+        `labels` are needed only for a regression prediction loss on the gold scores."""
         teacher = self.teacher(inputs, training=False)
         student = self.student(inputs, training=training)
         terms = {}
@@ -168,9 +186,18 @@ class Distiller(keras.Model):
                 losses.hidden_loss(student["hidden_states"][m + 1], teacher["hidden_states"][g], self._projection(m + 1))
                 for m, g in enumerate(self.layer_mapping)])
         if "prediction" in self.terms:
-            terms["prediction"] = losses.prediction_loss(student["logits"], teacher["logits"], self.temperature,
-                                                         regression=self._is_regression)
+            terms["prediction"] = self._prediction_loss(student["logits"], teacher["logits"], labels)
         return terms, student
+
+    def _prediction_loss(self, student_logits, teacher_logits, labels):
+        teacher_term = losses.prediction_loss(student_logits, teacher_logits, self.temperature,
+                                              regression=self._is_regression)
+        if not self._is_regression or self.regression_target == "teacher":
+            return teacher_term
+        if labels is None:
+            raise ValueError(f"regression_target={self.regression_target!r} needs labels in the dataset.")
+        gold = losses.mse(student_logits, tf.reshape(tf.cast(labels, student_logits.dtype), (-1, 1)))
+        return gold if self.regression_target == "labels" else 0.5 * (gold + teacher_term)
 
     def _total(self, terms):
         return tf.add_n([self.loss_weights[name] * value for name, value in terms.items()])
@@ -193,7 +220,7 @@ class Distiller(keras.Model):
             raise RuntimeError("Compile the Distiller (optimizer, stage, loss weights) before fit().")
         x, y = self._unpack(data)
         with tf.GradientTape() as tape:
-            terms, student = self.compute_losses(x, training=True)
+            terms, student = self.compute_losses(x, training=True, labels=y)
             total = self._total(terms)
             # Gradients are summed across replicas; scale so the step equals the global mean.
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
@@ -206,13 +233,14 @@ class Distiller(keras.Model):
 
     def test_step(self, data):
         x, y = self._unpack(data)
-        terms, student = self.compute_losses(x, training=False)
+        terms, student = self.compute_losses(x, training=False, labels=y)
         return self._update_metrics(terms, self._total(terms), y, student)
 
     def get_config(self):
         # The teacher and student are models with their own configs; a Distiller is
         # rebuilt from them, not deserialized. Checkpoints use save_weights().
-        return {"layer_mapping": self.layer_mapping, "projection": self.projection, "name": self.name}
+        return {"layer_mapping": self.layer_mapping, "projection": self.projection,
+                "projection_init": self.projection_init, "name": self.name}
 
     def apply_pruning(self, wrap):
         """Replace the student by `wrap(student)`: a tfmot-wrapped copy (see
@@ -223,6 +251,37 @@ class Distiller(keras.Model):
         self.student = wrap(self.student)
         self.dropout_rng_states = dropout_rng_states(self.student)  # the wrapped copy has its own dropouts
         self._reset_compile_cache()  # traced fit/predict functions still call the old student
+
+    # --- projections: carried from general into task distillation ----------------------------
+    def projection_tensors(self):
+        """{name: array} of the projections in PyTorch `nn.Linear` layout (`fit_dense.weight`
+        is (out, in)), the names the official TinyBERT code gives them."""
+        tensors = {}
+        for p in self.projections:
+            kernel, bias = p.get_weights()
+            tensors[f"{p.name}.weight"], tensors[f"{p.name}.bias"] = kernel.T.copy(), bias
+        return tensors
+
+    def save_projections(self, path: str) -> None:
+        """Write the projections to a safetensors file, atomically (beside a general
+        student, never inside it: the exported student has no projections)."""
+        from safetensors.numpy import save_file
+
+        with atomic_path(path) as tmp:
+            save_file({k: np.ascontiguousarray(v, np.float32) for k, v in self.projection_tensors().items()}, tmp)
+
+    def load_projections(self, path: str) -> None:
+        """Load projections saved by `save_projections`; they must be of this projection
+        kind and these widths."""
+        from safetensors.numpy import load_file
+
+        saved, expected = load_file(path), self.projection_tensors()
+        if {k: v.shape for k, v in saved.items()} != {k: v.shape for k, v in expected.items()}:
+            raise ValueError(f"{path} holds projections {sorted((k, v.shape) for k, v in saved.items())}, this "
+                             f"Distiller needs {sorted((k, v.shape) for k, v in expected.items())} "
+                             f"(projection={self.projection!r}); use projection_init 'identity' or 'glorot'.")
+        for p in self.projections:
+            p.set_weights([saved[f"{p.name}.weight"].T, saved[f"{p.name}.bias"]])
 
     def _student_state(self):
         """Everything a later stage continues from: the (possibly pruning-wrapped) student,
