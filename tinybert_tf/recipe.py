@@ -175,20 +175,26 @@ def count_parameters(directory: str) -> int:
 
 
 def comparison_table(rows: List[tuple], split: str = "test", reference: Optional[str] = None) -> str:
-    """A Markdown table of saved classifiers (name, directory): layers, hidden size,
-    parameters, `split` accuracy and F1, and accuracy as a fraction of the first row's
-    (or `reference`'s)."""
-    lines = [f"| model | layers | hidden | parameters | {split} accuracy | {split} F1 | accuracy vs teacher |",
-             "|---|---|---|---|---|---|---|"]
+    """A Markdown table of saved models (name, directory): layers, hidden size,
+    parameters, the `split` scores (accuracy and F1; Pearson and Spearman for
+    regression), and the headline score (accuracy; Spearman) as a fraction of the first
+    row's (or `reference`'s)."""
     metrics = {name: _read_metrics(d).get(split, {}) for name, d in rows}
-    base = metrics[reference or rows[0][0]].get("accuracy")
+    base_metrics = metrics[reference or rows[0][0]]
+    regression = "spearman" in base_metrics and "accuracy" not in base_metrics
+    first, second = ("pearson", "spearman") if regression else ("accuracy", "f1")
+    label = {"accuracy": "accuracy", "f1": "F1", "pearson": "Pearson", "spearman": "Spearman"}
+    headline = second if regression else first
+    lines = [f"| model | layers | hidden | parameters | {split} {label[first]} | {split} {label[second]} | "
+             f"{label[headline]} vs teacher |", "|---|---|---|---|---|---|---|"]
+    base = base_metrics.get(headline)
     for name, directory in rows:
         with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
             config = json.load(f)
         m = metrics[name]
-        acc, f1 = m.get("accuracy"), m.get("f1")
-        ratio = f"{100 * acc / base:.1f}%" if acc is not None and base else "n/a"
+        a, b, h = m.get(first), m.get(second), m.get(headline)
+        ratio = f"{100 * h / base:.1f}%" if h is not None and base else "n/a"
         lines.append(f"| {name} | {config['num_hidden_layers']} | {config['hidden_size']} | "
                      f"{count_parameters(directory) / 1e6:.1f}M | "
-                     f"{'n/a' if acc is None else f'{acc:.4f}'} | {'n/a' if f1 is None else f'{f1:.4f}'} | {ratio} |")
+                     f"{'n/a' if a is None else f'{a:.4f}'} | {'n/a' if b is None else f'{b:.4f}'} | {ratio} |")
     return "\n".join(lines)

