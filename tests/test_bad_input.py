@@ -55,6 +55,8 @@ CASES = [
     ("output-is-a-file", None, "finetune --output-dir {d}/file.txt", "is an existing file"),
     ("distill-output-is-a-file", None, "distill-task --output-dir {d}/file.txt", "is an existing file"),
     ("export-output-is-a-file", None, "export --output-dir {d}/file.txt", "is an existing file"),
+    ("bad-choice", None, "distill-task --intermediate-optimizer sgd",
+     "intermediate_optimizer='sgd'; use one of adam, bert_adam"),
     ("max-length-too-long", None, "finetune --max-length 100", "exceeds the model's max_position_embeddings=64"),
     ("nan-loss", None, "finetune --learning-rate 1e30 --warmup-ratio 0", "loss became NaN/inf"),
     ("bench-missing-tflite", None, "bench", "is missing though"),

@@ -112,3 +112,12 @@ def test_metrics():
     assert r["spearman"] == pytest.approx(1.0) and r["pearson"] > 0.9
     with pytest.raises(ValueError, match="predictions"):
         compute_metrics(logits, np.array([0, 1]))
+
+
+def test_optimizer_clipping_and_constant_rate():
+    assert teacher.make_optimizer(1e-3, 10).global_clipnorm == 1.0
+    per_tensor = teacher.make_optimizer(1e-3, None, clipping="per_tensor")  # BertAdam-like, constant rate
+    assert per_tensor.clipnorm == 1.0 and per_tensor.global_clipnorm is None
+    assert float(per_tensor.learning_rate) == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="clipping"):
+        teacher.make_optimizer(1e-3, 10, clipping="sometimes")

@@ -20,12 +20,13 @@ from tinybert_tf import outputs
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
-from tinybert_tf.distiller import Distiller
+from tinybert_tf.distiller import REGRESSION_TARGETS, Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.training import (
+    CLIPPINGS,
     TrainingError,
     make_optimizer,
     predict_logits,
@@ -105,6 +106,11 @@ class TaskDistillConfig:
             student directory has them, as the official code carries `fit_dense`; else
             identity when the widths are equal; else random), `carried` (those, or an
             error), `identity`, `glorot` (random).
+        intermediate_optimizer: step 1's optimizer: `adam` (plain Adam, constant rate) or
+            `bert_adam` (as the official code: AdamW, weight decay 0.01 except biases and
+            LayerNorm, per-tensor clipping at 1.0, constant rate).
+        prediction_clipping: step 2's gradient clipping at 1.0: `global` (over all
+            tensors), `per_tensor` (the official code's), or `none`.
         eval_steps: step 2 also evaluates on dev every N steps and keeps the best (the
             official code: 100); 0 = at each epoch's end only.
         regression_target: regression step 2 pulls the student towards `teacher` (its
@@ -127,6 +133,8 @@ class TaskDistillConfig:
     layer_mapping: str = "uniform"
     projection: str = "shared"
     projection_init: str = "auto"
+    intermediate_optimizer: str = "adam"
+    prediction_clipping: str = "global"
     eval_steps: int = 0
     regression_target: str = "teacher"
     max_train_examples: Optional[int] = None
@@ -228,6 +236,14 @@ def _task_student(config, teacher, mapping):
     return build_student(teacher.classifier, config.student, config.init, mapping)
 
 
+def _step1_optimizer(config):
+    if config.intermediate_optimizer == "adam":
+        return keras.optimizers.Adam(config.intermediate_learning_rate)
+    if config.intermediate_optimizer == "bert_adam":
+        return make_optimizer(config.intermediate_learning_rate, None, weight_decay=0.01, clipping="per_tensor")
+    raise ValueError(f"intermediate_optimizer={config.intermediate_optimizer!r}; use 'adam' or 'bert_adam'.")
+
+
 def _task_distiller(config, student, teacher, mapping) -> Distiller:
     """The Distiller, its projections carried from general distillation when asked/found."""
     carried = os.path.join(config.student, PROJECTIONS_FILE) if os.path.isdir(config.student) else None
@@ -251,6 +267,12 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
+    for name, value, allowed in (("intermediate_optimizer", config.intermediate_optimizer, ("adam", "bert_adam")),
+                                 ("prediction_clipping", config.prediction_clipping, CLIPPINGS),
+                                 ("projection_init", config.projection_init, ("auto", "carried", "identity", "glorot")),
+                                 ("regression_target", config.regression_target, REGRESSION_TARGETS)):
+        if value not in allowed:
+            raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}.")
     teacher = load_pretrained(config.teacher)
     if teacher.classifier is None:
         raise ValueError(f"The teacher {config.teacher} has no classifier head; fine-tune it first "
@@ -300,15 +322,15 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
     try:
         if config.intermediate_epochs > 0:
-            distiller.compile(optimizer=keras.optimizers.Adam(config.intermediate_learning_rate),
-                              stage="intermediate")
+            distiller.compile(optimizer=_step1_optimizer(config), stage="intermediate")
             _run_step(distiller, batches(config.intermediate_epochs), config.output_dir, "step1",
                       config.backup_every_steps, "task distillation step 1", callbacks=stage_callbacks())
 
         if config.prediction_epochs > 0:
             distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
                                                        steps_per_epoch * config.prediction_epochs,
-                                                       config.warmup_ratio, weight_decay=0.01),
+                                                       config.warmup_ratio, weight_decay=0.01,
+                                                       clipping=config.prediction_clipping),
                               stage="prediction", temperature=config.temperature,
                               regression_target=config.regression_target)
             monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")

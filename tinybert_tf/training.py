@@ -21,11 +21,21 @@ from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
 
-def make_optimizer(learning_rate, total_steps, warmup_ratio=0.1, weight_decay=0.01):
-    """AdamW with BERT's warm-up/linear-decay schedule; no decay on biases and LayerNorm."""
-    schedule = WarmUpLinearDecay(learning_rate, total_steps, int(warmup_ratio * total_steps))
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, epsilon=1e-6,
-                                       global_clipnorm=1.0)
+CLIPPINGS = ("global", "per_tensor", "none")
+
+
+def make_optimizer(learning_rate, total_steps=None, warmup_ratio=0.1, weight_decay=0.01, clipping="global"):
+    """AdamW with BERT's warm-up/linear-decay schedule (a constant rate when `total_steps`
+    is None); no decay on biases and LayerNorm. `clipping`: the gradient norm is clipped
+    at 1.0 over all tensors together (`global`), per tensor (`per_tensor`, as the
+    official TinyBERT code's BertAdam), or not at all. Unlike BertAdam, Keras's AdamW
+    applies Adam's bias correction (no option turns it off)."""
+    if clipping not in CLIPPINGS:
+        raise ValueError(f"clipping={clipping!r}; use one of {CLIPPINGS}.")
+    schedule = (learning_rate if total_steps is None
+                else WarmUpLinearDecay(learning_rate, total_steps, int(warmup_ratio * total_steps)))
+    clip = {"global": {"global_clipnorm": 1.0}, "per_tensor": {"clipnorm": 1.0}, "none": {}}[clipping]
+    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, epsilon=1e-6, **clip)
     optimizer.exclude_from_weight_decay(var_names=["bias", "layer_norm", "beta", "gamma"])
     return optimizer
 
