@@ -170,6 +170,9 @@ def _run_step(distiller, batches, output_dir, name, every, label, validation_dat
     return history
 
 
+# General distillation reports its final losses on this many windows.
+_PROBE_WINDOWS = 256
+
 # Beside a general-distilled student: the projections W its training ended with.
 PROJECTIONS_FILE = "distill_projections.safetensors"
 
@@ -220,9 +223,14 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     if distiller.projections:
         distiller.save_projections(os.path.join(config.output_dir, PROJECTIONS_FILE))
     write_json(os.path.join(config.output_dir, "distill_config.json"), dataclasses.asdict(config))
+    # The finished student's losses on the first windows, in inference mode: the same
+    # numbers whether or not the run was interrupted (a resumed fit's epoch means cover
+    # only the steps after the restart).
+    probe = {k: v[:_PROBE_WINDOWS] for k, v in features.items()}
+    final = distiller.evaluate(probe, batch_size=config.batch_size, verbose=0, return_dict=True)
     write_json(os.path.join(config.output_dir, "metrics.json"), {
         "train_seconds": round(time.time() - start, 1), "windows": len(texts),
-        "final": {k: float(v[-1]) for k, v in history.history.items()} if history else None})
+        "final": {k: float(v) for k, v in final.items()}, "final_on_windows": len(probe["input_ids"])})
     _finish(config.output_dir)
     return student, history
 
