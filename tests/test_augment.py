@@ -89,3 +89,24 @@ def test_pair_tasks_augment_both_sentences(teacher_dir, tmp_path):
     assert (original["text"], original["text_pair"]) == ("the tea is sweet", "this snack is great")
     assert copy["text"] != original["text"] and copy["text_pair"] != original["text_pair"]
     assert copy["text_pair"].split()[0] == "this" and copy["label"] == original["label"]
+
+
+def test_mlm_head_trains_on_a_frozen_encoder_and_feeds_augmentation(teacher_dir, tmp_path, capsys):
+    from tinybert_tf.mlm_head import MlmHeadConfig, train_mlm_head
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(["the tea is sweet .", "this snack is great !", "the coffee is bad ."] * 40))
+    encoder_before = load_pretrained(teacher_dir).encoder.get_weights()
+    out = str(tmp_path / "mlm")
+    config = MlmHeadConfig(model=teacher_dir, corpus=str(corpus), max_length=16, epochs=30, batch_size=64,
+                           learning_rate=1e-2, mask_prob=0.3, holdout_fraction=0.2, output_dir=out)
+    metrics = train_mlm_head(config)
+    # A tiny random encoder still learns which words fill these slots.
+    assert metrics["holdout_top15"] >= 0.5 and metrics["masked_holdout"] > 0, metrics
+    loaded = load_pretrained(out)
+    assert loaded.mlm_head is not None  # saved as BertForMaskedLM: encoder + cls.predictions
+    for a, b in zip(encoder_before, loaded.encoder.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the encoder was frozen
+    copies = Augmenter(loaded, top_k=3, seed=0).augment("the tea is sweet", 3, 1.0)
+    assert all(len(c.split()) == 4 and c.split()[0] == "the" for c in copies)
+    assert train_mlm_head(config) == metrics and "reusing" in capsys.readouterr().out

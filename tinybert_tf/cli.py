@@ -10,7 +10,7 @@ import re
 import sys
 import typing
 
-from tinybert_tf import augment, bench, device, distill, export, prune, recipe, teacher
+from tinybert_tf import augment, bench, device, distill, export, mlm_head, prune, recipe, teacher
 from tinybert_tf.errors import TinyBertError
 
 
@@ -106,6 +106,11 @@ def _cmd_export(args):
     print(f"bundle: {report['bundle']}")
 
 
+def _cmd_mlm_head(args):
+    config = _config_from_args(mlm_head.MlmHeadConfig, args)
+    print(json.dumps({"output_dir": config.output_dir, **mlm_head.train_mlm_head(config)}, indent=2))
+
+
 def _cmd_bench(args):
     bench.run_host_benchmark(_config_from_args(bench.BenchConfig, args))
 
@@ -123,6 +128,8 @@ def build_parser():
         ("finetune", "fine-tune a teacher (or any BERT) on a task and save it", teacher.FineTuneConfig, _cmd_finetune),
         ("distill-general", "general distillation of a student on unlabelled text", distill.GeneralDistillConfig,
          _cmd_distill_general),
+        ("mlm-head", "train a masked-LM head for a frozen encoder (MLM candidates for augmentation)",
+         mlm_head.MlmHeadConfig, _cmd_mlm_head),
         ("augment", "TinyBERT data augmentation of a task's training set", augment.AugmentConfig, _cmd_augment),
         ("distill-task", "task distillation (intermediate layers, then prediction layer)", distill.TaskDistillConfig,
          _cmd_distill_task),
@@ -152,6 +159,7 @@ def build_parser():
 
 # Commands whose interrupted work a rerun continues (training resumes from its last backup).
 _RESUMABLE = {"finetune", "distill-general", "distill-task", "augment", "prune", "export", "recipe"}
+# (mlm-head takes minutes and restarts from the beginning.)
 
 
 def main(argv=None):
