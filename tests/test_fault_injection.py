@@ -142,6 +142,7 @@ CASES = [
     ("distill-task", "fit:task distillation step 2:step:15", "SIGKILL"),   # step 2, third epoch
     ("distill-task", "fit:task distillation step 2:step:24", "SIGKILL"),   # last batch, before the last validation
     ("distill-task", "fit:task distillation step 2:epoch:2", "SIGKILL"),   # right after a best-epoch write
+    ("distill-task", "fit:task distillation step 2:epoch:4", "SIGKILL"),   # after the last epoch's backup
     ("distill-task", "write:best_step2.weights.h5", "SIGKILL"),            # during the best-epoch write
     ("distill-task", "fit:task distillation step 2:step:9", "SIGINT"),
     ("augment", "augment:example:60", "SIGKILL"),                           # 10 rows past the last commit

@@ -20,7 +20,6 @@ from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
-
 CLIPPINGS = ("global", "per_tensor", "none")
 
 
@@ -73,7 +72,7 @@ write_json = outputs.write_json  # atomic
 class WithDropoutState(keras.Model):
     """Wraps a model so that `BackupAndRestore` also checkpoints its dropout random streams
     (Keras keeps them out of weights and checkpoints): a resumed `fit` draws the masks an
-    uninterrupted one would. Compile and fit the wrapper; the wrapped model is `.model`.
+    uninterrupted one would. Compile and fit the wrapper; the wrapped model is `.inner`.
     (The `Distiller` tracks the same states itself.)"""
 
     def __init__(self, model, **kwargs):
@@ -91,9 +90,9 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     continues exactly when run again, and that raises on a NaN/inf loss.
 
     `BackupAndRestore` writes the model, the optimizer, the epoch and the step to
-    `backup_dir` every `every` steps and at every epoch's end (dropout streams too, when the model tracks them:
-    `WithDropoutState`, the `Distiller`); `batches` then restarts at the restored step
-    with the same order; `keep_best` (a `KeepBest`) remembers the best dev epoch across
+    `backup_dir` every `every` steps and at every epoch's end (dropout streams too, when
+    the model tracks them: `WithDropoutState`, the `Distiller`); `batches` then restarts
+    at the restored step with the same order; `keep_best` (a `KeepBest`) remembers the best dev epoch across
     the restart. `label` names the run in messages (and fault-injection points)."""
     train_ds = batches.dataset()
     sample = next(iter(train_ds))
@@ -105,8 +104,9 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
         callbacks=[keras.callbacks.TerminateOnNaN()] + ([keep_best] if keep_best else [])
         + [EpochSafeBackupAndRestore(backup_dir, every, batches.steps_per_epoch), batches.resume_callback(label)]
         + list(callbacks) + fault_injection(label))
+    # No epochs logged: a rerun of a run killed after its last epoch's backup; nothing left to train.
     losses = history.history.get("loss", [])
-    if not losses or not np.all(np.isfinite(losses)):
+    if not np.all(np.isfinite(losses)):
         raise TrainingError(f"The {label} loss became NaN/inf ({[round(float(x), 4) for x in losses]}); the partial "
                             "outputs were removed. Lower the learning rate and run again.")
     shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
