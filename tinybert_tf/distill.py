@@ -182,10 +182,9 @@ _PARTIAL = ("backup_general", "backup_step1", "backup_step2", "general.done.npz"
 
 
 def _finish(output_dir: str) -> None:
-    """Outputs saved (metrics.json last): the step markers are no longer needed."""
-    for name in _PARTIAL:
-        if name.endswith(".npz"):
-            outputs.discard(output_dir, [name], settings=False)
+    """Outputs saved (metrics.json last): step markers, backups and best-epoch files are
+    no longer needed (a kill between a step's marker and its clean-up can leave some)."""
+    outputs.discard(output_dir, _PARTIAL, settings=False)
 
 
 def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
