@@ -61,6 +61,7 @@ CASES = [
     ("nan-loss", None, "finetune --learning-rate 1e30 --warmup-ratio 0", "loss became NaN/inf"),
     ("bench-missing-tflite", None, "bench", "is missing though"),
     ("other-settings", None, "finetune --epochs 2", "holds a finetune run made with other settings (epochs: 1 -> 2)"),
+    ("input-changed", None, "finetune", "holds a finetune run made from other inputs: the contents of task"),
 ]
 
 BASE = {
@@ -105,8 +106,11 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(name, build, spec, words
         os.makedirs(f"{d}/export")
         (tmp_path / "export" / "export_report.json").write_text(json.dumps(
             {"variants": {"float32": {"path": f"{d}/export/float32/model.tflite", "test": {"accuracy": 1.0}}}}))
-    if name == "other-settings":
+    if name in ("other-settings", "input-changed"):
         assert cli.main(_args("finetune", d, model_dir, task)) == 0
+    if name == "input-changed":  # the same command, but the training file was edited since
+        with open(os.path.join(task, "train.jsonl"), "a") as f:
+            f.write(json.dumps({"text": "the snack is stale", "label": "other"}) + "\n")
     out = os.path.join(d, "out")
     before = _snapshot(out)
     capsys.readouterr()

@@ -4,9 +4,10 @@
   final name, then renamed), so a run killed mid-write never leaves a truncated file that
   a rerun would trust.
 - `prepare_output_dir`: the one settings guard. A stage records the settings that shape
-  its results in `<output_dir>/run_settings.json`; a rerun into the same folder with other
-  settings stops with the differing fields named, instead of reusing (or resuming) work
-  made with them. `is_finished` tells a finished stage by its `metrics.json`, written last.
+  its results, and digests of the files and folders they name (teacher, student, task
+  files), in `<output_dir>/run_settings.json`; a rerun into the same folder with other
+  settings, or after an input changed, stops with the differing fields named, instead of
+  reusing (or resuming) work made with them. `is_finished` tells a finished stage by its `metrics.json`, written last.
 - `fault_point`: deterministic fault injection for the resume tests. With the environment
   variable `TINYBERT_FAULT=<point>[@INT]` the process kills itself (SIGKILL, or SIGINT as
   Ctrl-C would) when it reaches that named point; unset (always, outside tests) it costs
@@ -15,6 +16,7 @@
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -103,13 +105,46 @@ def check_not_a_file(path: str, what: str = "output folder") -> None:
                           "existing folder this command wrote).")
 
 
+# Files that define a model or a data set; run records, metrics and timings are left out,
+# so an identical re-made input still matches.
+_INPUT_SUFFIXES = (".safetensors", ".txt", ".jsonl", ".csv", ".tsv", ".gz", ".tflite")
+_INPUT_NAMES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+
+
+def fingerprint(path: str) -> str:
+    """A digest of the contents of an input file, or of the model/data files in a folder."""
+    if os.path.isfile(path):
+        files = [path]
+    else:
+        files = sorted(os.path.join(path, f) for f in os.listdir(path)
+                       if not f.startswith(".") and (f.endswith(_INPUT_SUFFIXES) or f in _INPUT_NAMES)
+                       and os.path.isfile(os.path.join(path, f)))
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(os.path.basename(name).encode() + b"\0")
+        with open(name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def input_fingerprints(settings: dict) -> dict:
+    """{field: fingerprint} of every setting that names an existing file or folder (a
+    teacher, a student to start from, a task folder, an augmented file)."""
+    return {k: fingerprint(v) for k, v in sorted(settings.items())
+            if isinstance(v, str) and v and os.path.exists(v)}
+
+
 def guard_settings(settings_path: str, stage: str, settings: dict, where: str, hint: str = "") -> bool:
-    """Record `settings` at `settings_path`, or check them against the ones recorded there.
-    Returns True when a record with the same settings existed (a rerun: resume or reuse).
+    """Record `settings` (and the fingerprints of the files and folders they name) at
+    `settings_path`, or check them against the ones recorded there. Returns True when a
+    record with the same settings and inputs existed (a rerun: resume or reuse).
 
     Raises:
-        OutputError: the record holds other settings (the message names each field).
+        OutputError: the record holds other settings, or an input's contents changed
+            since (the message names each field).
     """
+    inputs = input_fingerprints(settings)
     if os.path.isfile(settings_path):
         try:
             with open(settings_path, encoding="utf-8") as f:
@@ -127,8 +162,16 @@ def guard_settings(settings_path: str, stage: str, settings: dict, where: str, h
                 + ", ".join(f"{k}: {old.get(k)!r} -> {settings.get(k)!r}" for k in changed)
                 + "); reusing or resuming it would mix the two. Pass another output path"
                 + (f" ({hint})" if hint else "") + ", or delete it to start over.")
+        recorded = before.get("inputs")
+        moved = sorted(k for k in inputs if recorded is not None and recorded.get(k) != inputs[k])
+        if moved:
+            raise OutputError(
+                f"{where} holds a {stage} run made from other inputs: the contents of "
+                + ", ".join(f"{k} ({settings[k]})" for k in moved)
+                + " changed since; reusing or resuming it would mix the two. Pass another output path"
+                + (f" ({hint})" if hint else "") + ", or delete it to start over.")
         return True
-    write_json(settings_path, {"stage": stage, "settings": settings})
+    write_json(settings_path, {"stage": stage, "settings": settings, "inputs": inputs})
     return False
 
 
