@@ -68,11 +68,12 @@ def main():
         before = real_distance(distiller, dev)
         batches = data.ResumableBatches((train, task.train.labels), args.batch_size, epochs=1, seed=0)
         start = time.time()
-        history = distiller.fit(batches.dataset(), epochs=1, steps_per_epoch=min(args.steps, batches.steps_per_epoch),
-                                verbose=0, callbacks=[_LastLosses()])
+        losses = _StepLosses()
+        distiller.fit(batches.dataset(), epochs=1, steps_per_epoch=min(args.steps, batches.steps_per_epoch),
+                      verbose=0, callbacks=[losses])
         seconds = time.time() - start
         after = real_distance(distiller, dev)
-        last = history.model._last_hidden  # mean of the last 10 steps' hidden loss
+        last = float(np.mean(losses.values[-10:]))  # mean of the last 10 steps' hidden loss
         rows.append((variant, before, after, last, seconds))
         print(f"{variant}: real distance {before:.4f} -> {after:.4f}, training hidden loss (last 10) {last:.4f}, "
               f"{seconds:.0f} s", flush=True)
@@ -89,16 +90,16 @@ def main():
     print(f"written: {path}")
 
 
-class _LastLosses(keras.callbacks.Callback):
+class _StepLosses(keras.callbacks.Callback):
+    """Each step's own hidden loss, recovered from the running mean Keras logs."""
+
     def on_train_begin(self, logs=None):
         self.values = []
 
     def on_train_batch_end(self, batch, logs=None):
-        # The logged value is the running mean; recover each step's own hidden loss from it.
         mean = float(logs["hidden_loss"])
         n = len(self.values) + 1
         self.values.append(mean * n - sum(self.values))
-        self.model._last_hidden = float(np.mean(self.values[-10:]))
 
 
 if __name__ == "__main__":

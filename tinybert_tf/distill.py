@@ -20,7 +20,7 @@ from tinybert_tf import outputs
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
-from tinybert_tf.distiller import REGRESSION_TARGETS, Distiller
+from tinybert_tf.distiller import PROJECTION_INITS, REGRESSION_TARGETS, Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.student import build_student
@@ -243,12 +243,14 @@ def _task_student(config, teacher, mapping):
     return build_student(teacher.classifier, config.student, config.init, mapping)
 
 
+STEP1_OPTIMIZERS = ("adam", "bert_adam")
+
+
 def _step1_optimizer(config):
-    if config.intermediate_optimizer == "adam":
-        return keras.optimizers.Adam(config.intermediate_learning_rate)
+    """Plain Adam, or the official code's BertAdam settings (`task_distill` validated the name)."""
     if config.intermediate_optimizer == "bert_adam":
         return make_optimizer(config.intermediate_learning_rate, None, weight_decay=0.01, clipping="per_tensor")
-    raise ValueError(f"intermediate_optimizer={config.intermediate_optimizer!r}; use 'adam' or 'bert_adam'.")
+    return keras.optimizers.Adam(config.intermediate_learning_rate)
 
 
 def _task_distiller(config, student, teacher, mapping) -> Distiller:
@@ -274,9 +276,10 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
-    for name, value, allowed in (("intermediate_optimizer", config.intermediate_optimizer, ("adam", "bert_adam")),
+    # Checked before anything is written (the Distiller and optimizers check again when built).
+    for name, value, allowed in (("intermediate_optimizer", config.intermediate_optimizer, STEP1_OPTIMIZERS),
                                  ("prediction_clipping", config.prediction_clipping, CLIPPINGS),
-                                 ("projection_init", config.projection_init, ("auto", "carried", "identity", "glorot")),
+                                 ("projection_init", config.projection_init, PROJECTION_INITS + ("carried",)),
                                  ("regression_target", config.regression_target, REGRESSION_TARGETS)):
         if value not in allowed:
             raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}.")
@@ -296,15 +299,14 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                         regression=task.is_regression)
     if config.max_train_examples:
         train = train.head(config.max_train_examples)
-    train_inputs = (data_lib.encode(train, tokenizer, config.max_length), train.labels)
-    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
-
     mapping = parse_layer_mapping(config.layer_mapping)
     student = _task_student(config, teacher, mapping)
     outputs.prepare_output_dir(config.output_dir, "distill-task", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).classifier, read_metrics(config.output_dir)
+    train_inputs = (data_lib.encode(train, tokenizer, config.max_length), train.labels)
+    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
     distiller = _task_distiller(config, student, teacher, mapping)
     start = time.time()
     steps_per_epoch = math.ceil(len(train) / config.batch_size)

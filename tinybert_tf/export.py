@@ -191,12 +191,6 @@ def export_model(config: ExportConfig) -> Dict:
     if config.seq_len and config.seq_len != config.max_length:
         raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
                           "model needs inputs padded to exactly that length.")
-    dev = task.dev.head(config.parity_examples)
-    dev_x = data_lib.encode(dev, tokenizer, length)
-    test_x = data_lib.encode(task.test, tokenizer, length)
-    keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
-    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
-                                 task.is_regression)
     report_path = os.path.join(config.output_dir, "export_report.json")
     if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
         with open(report_path, encoding="utf-8") as f:
@@ -205,6 +199,12 @@ def export_model(config: ExportConfig) -> Dict:
         _check_bundle_variant(report, config)
         report["bundle"] = os.path.join(config.output_dir, "bundle")
         return report
+    dev = task.dev.head(config.parity_examples)
+    dev_x = data_lib.encode(dev, tokenizer, length)
+    test_x = data_lib.encode(task.test, tokenizer, length)
+    keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
+    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
+                                 task.is_regression)
     calib = task.train.head(config.representative_examples)
     representative = data_lib.encode(calib, tokenizer, length)
 

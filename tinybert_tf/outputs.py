@@ -154,22 +154,20 @@ def guard_settings(settings_path: str, stage: str, settings: dict, where: str, h
         if not isinstance(before, dict) or before.get("stage") != stage:
             raise OutputError(f"{where} holds output of another command or an unreadable {settings_path}; pass "
                               "another output path, or delete it to start over.")
+        def refuse(what):
+            raise OutputError(f"{where} holds a {stage} run made {what}; reusing or resuming it would mix the two. "
+                              f"Pass another output path{f' ({hint})' if hint else ''}, or delete it to start over.")
+
         old = before.get("settings", {})
         changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         if changed:
-            raise OutputError(
-                f"{where} holds a {stage} run made with other settings ("
-                + ", ".join(f"{k}: {old.get(k)!r} -> {settings.get(k)!r}" for k in changed)
-                + "); reusing or resuming it would mix the two. Pass another output path"
-                + (f" ({hint})" if hint else "") + ", or delete it to start over.")
+            refuse("with other settings (" + ", ".join(f"{k}: {old.get(k)!r} -> {settings.get(k)!r}"
+                                                         for k in changed) + ")")
         recorded = before.get("inputs")
         moved = sorted(k for k in inputs if recorded is not None and recorded.get(k) != inputs[k])
         if moved:
-            raise OutputError(
-                f"{where} holds a {stage} run made from other inputs: the contents of "
-                + ", ".join(f"{k} ({settings[k]})" for k in moved)
-                + " changed since; reusing or resuming it would mix the two. Pass another output path"
-                + (f" ({hint})" if hint else "") + ", or delete it to start over.")
+            refuse("from other inputs: the contents of " + ", ".join(f"{k} ({settings[k]})" for k in moved)
+                   + " changed since")
         return True
     write_json(settings_path, {"stage": stage, "settings": settings, "inputs": inputs})
     return False

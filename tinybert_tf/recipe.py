@@ -16,6 +16,7 @@ from tinybert_tf import augment as augment_lib
 from tinybert_tf import bench, export
 from tinybert_tf import distill, outputs
 from tinybert_tf import teacher as teacher_lib
+from tinybert_tf.training import read_metrics
 
 
 @dataclasses.dataclass
@@ -73,17 +74,13 @@ def _check_same_settings(config: RecipeConfig) -> None:
     outputs.write_json(os.path.join(config.output_dir, "recipe_config.json"), dataclasses.asdict(config))
 
 
-def _done(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "metrics.json"))
-
-
 def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     """Run every stage (skipping finished ones); returns {"teacher": metrics, "student":
     metrics} and writes `comparison.md`."""
     out = config.output_dir
     _check_same_settings(config)
     teacher_dir = os.path.join(out, "teacher")
-    if _done(teacher_dir):
+    if outputs.is_finished(teacher_dir):
         print(f"[recipe] teacher: {teacher_dir} is fine-tuned already; reusing it.")
     else:
         print("[recipe] 1/6 fine-tuning the teacher")
@@ -94,7 +91,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     student_start = config.student
     if config.general_max_segments > 0:
         general_dir = os.path.join(out, "general")
-        if _done(general_dir):
+        if outputs.is_finished(general_dir):
             print(f"[recipe] general distillation: {general_dir} is done already; reusing it.")
         else:
             print("[recipe] 2/6 general distillation")
@@ -113,7 +110,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             seed=config.seed, data_dir=config.data_dir))
 
     student_dir = os.path.join(out, "student")
-    if _done(student_dir):
+    if outputs.is_finished(student_dir):
         print(f"[recipe] task distillation: {student_dir} is done already; reusing it.")
     else:
         print("[recipe] 4/6 task distillation")
@@ -149,12 +146,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 seq_lens=",".join(map(str, lengths)), runs=config.bench_runs, output_dir=os.path.join(out, "bench")))
         print(f"[recipe] app bundle: {os.path.join(out, 'export', 'bundle')}")
     print(table)
-    return {name: _read_metrics(d) for name, d in rows}
-
-
-def _read_metrics(directory: str) -> dict:
-    with open(os.path.join(directory, "metrics.json"), encoding="utf-8") as f:
-        return json.load(f)
+    return {name: read_metrics(d) for name, d in rows}
 
 
 def count_parameters(directory: str) -> int:
@@ -179,7 +171,7 @@ def comparison_table(rows: List[tuple], split: str = "test", reference: Optional
     parameters, the `split` scores (accuracy and F1; Pearson and Spearman for
     regression), and the headline score (accuracy; Spearman) as a fraction of the first
     row's (or `reference`'s)."""
-    metrics = {name: _read_metrics(d).get(split, {}) for name, d in rows}
+    metrics = {name: read_metrics(d).get(split, {}) for name, d in rows}
     base_metrics = metrics[reference or rows[0][0]]
     regression = "spearman" in base_metrics and "accuracy" not in base_metrics
     first, second = ("pearson", "spearman") if regression else ("accuracy", "f1")

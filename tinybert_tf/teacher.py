@@ -104,7 +104,6 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
     total_steps = batches.steps_per_epoch * config.epochs
     trainable = WithDropoutState(model)
-    trainable.is_regression = model.is_regression
     compile_classifier(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
                                                  config.weight_decay), config.jit_compile)
 

@@ -83,6 +83,10 @@ class WithDropoutState(keras.Model):
     def call(self, inputs, training=False):
         return self.inner(inputs, training=training)
 
+    @property
+    def is_regression(self):  # what `compile_classifier` asks a wrapped classifier
+        return self.inner.is_regression
+
 
 def resumable_fit(model, batches, backup_dir: str, every: int, label: str, validation_data=None,
                   keep_best: Optional[KeepBest] = None, callbacks=()):
