@@ -62,6 +62,7 @@ CASES = [
     ("bench-missing-tflite", None, "bench", "is missing though"),
     ("other-settings", None, "finetune --epochs 2", "holds a finetune run made with other settings (epochs: 1 -> 2)"),
     ("input-changed", None, "finetune", "holds a finetune run made from other inputs: the contents of task"),
+    ("unknown-preset", None, "recipe --preset huge", "preset='huge'; use one of demo, full, paper."),
 ]
 
 BASE = {
@@ -70,6 +71,7 @@ BASE = {
     "distill-task": "distill-task --teacher {model} --task {task} --output-dir {d}/out --max-length 16",
     "export": "export --model {model} --task {task} --output-dir {d}/out --max-length 16",
     "bench": "bench --exports s={d}/export --output-dir {d}/out",
+    "recipe": "recipe --teacher {model} --task {task} --output-dir {d}/out --max-length 16",
 }
 
 

@@ -44,7 +44,7 @@ def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tm
                                      intermediate_learning_rate=1e-3, prediction_learning_rate=3e-3,
                                      eval_steps=4, output_dir=str(tmp_path / "student"))
     student, metrics = distill.task_distill(task)
-    assert set(metrics["dev"]) == {"accuracy", "f1", "mcc"}
+    assert set(metrics["dev"]) == {"accuracy", "f1", "mcc", "n", "accuracy_se"}
     assert metrics["projection_init"] == "carried"  # general distillation's W, as the official code
     saved = load_pretrained(task.output_dir)
     assert saved.classifier.encoder.config.num_hidden_layers == 2 and saved.labels == ["great", "other"]

@@ -61,11 +61,32 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
     out = str(tmp_path / "run")
     assert cli.main(["recipe", "--teacher", pretrained_dir, "--task", "stsb", "--data-dir", str(stsb),
                      "--student", "teacher-l2", "--output-dir", out, "--max-length", "24", "--batch-size", "16",
-                     "--teacher-epochs", "2", "--general-max-segments", "40", "--num-augmented", "1",
-                     "--intermediate-epochs", "1", "--prediction-epochs", "1", "--export-variants", "float32",
-                     "--bench-runs", "0"]) == 0
+                     "--teacher-epochs", "2", "--general-max-segments", "40", "--preset", "full",
+                     "--num-augmented", "1", "--intermediate-epochs", "1", "--prediction-epochs", "1",
+                     "--regression-target", "mix", "--export-variants", "float32", "--bench-runs", "0"]) == 0
+    # The preset filled what the flags left unset; the recipe's task-distillation knobs reach the stage.
+    used = json.load(open(os.path.join(out, "student", "training_config.json")))
+    assert (used["eval_steps"], used["intermediate_epochs"], used["regression_target"]) == (100, 1, "mix")
     rows = [json.loads(line) for line in open(os.path.join(out, "augmented", "train.jsonl"))]
     assert "text_pair" in rows[1] and isinstance(rows[1]["label"], float)
     table = open(os.path.join(out, "comparison.md")).read().splitlines()
     assert table[0].startswith("| model | layers | hidden | parameters | test Pearson | test Spearman | Spearman vs")
+    assert table[3].count(" ± ") == 2  # each score with its standard error
     assert "pearson" in json.load(open(os.path.join(out, "export", "export_report.json")))["keras_test"]
+
+
+def test_presets_fill_only_unset_fields():
+    full = recipe.RecipeConfig(preset="full")
+    assert (full.num_augmented, full.intermediate_epochs, full.prediction_epochs, full.eval_steps) == (4, 2, 2, 100)
+    assert recipe.RecipeConfig(preset="full", num_augmented=0).num_augmented == 0  # set fields win, 0 included
+    demo = recipe.RecipeConfig()
+    assert (demo.num_augmented, demo.intermediate_epochs, demo.eval_steps) == (1, 1, 0)  # what make demo ran
+    try:
+        recipe.RecipeConfig(preset="huge")
+    except ValueError as e:
+        assert "use one of demo, full, paper" in str(e)
+    else:
+        raise AssertionError("an unknown preset was accepted")
+    args = cli.build_parser().parse_args(["recipe", "--preset", "paper", "--prediction-epochs", "1"])
+    config = cli._config_from_args(recipe.RecipeConfig, args)
+    assert (config.num_augmented, config.intermediate_epochs, config.prediction_epochs) == (20, 10, 1)

@@ -108,6 +108,7 @@ def test_metrics():
     logits = np.array([[2.0, 0.0], [0.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
     m = compute_metrics(logits, np.array([0, 1, 0, 0]))
     assert m["accuracy"] == 0.75 and m["f1"] == pytest.approx(2 / 3) and -1 <= m["mcc"] <= 1
+    assert m["n"] == 4 and m["accuracy_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
     r = compute_metrics(np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.5, 2.9]), is_regression=True)
     assert r["spearman"] == pytest.approx(1.0) and r["pearson"] > 0.9
     with pytest.raises(ValueError, match="predictions"):

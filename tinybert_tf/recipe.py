@@ -33,8 +33,17 @@ class RecipeConfig:
         general_max_segments: corpus lines for general distillation (0 skips the stage;
             the student then starts from the fine-tuned teacher's layers).
         general_learning_rate: general distillation peak learning rate.
+        preset: the budget of augmentation and task distillation (see `PRESETS`):
+            `demo` (make demo: about 30 min on 2 cores), `full` (4 augmented copies,
+            2 + 2 epochs, dev evaluation every 100 steps: hours on 2 cores), `paper` (the
+            paper's: 20 copies, 10 + 3 epochs; days on 2 cores, meant for a GPU). Fields
+            left unset (None) take the preset's value; set ones win.
         num_augmented: N_a augmented copies per training example (0: no augmentation).
         intermediate_epochs, prediction_epochs: task distillation steps 1 and 2.
+        eval_steps: step 2 also evaluates on dev every N steps and keeps the best (0: at
+            epoch ends only).
+        intermediate_optimizer, prediction_clipping, regression_target, projection_init:
+            passed to task distillation (see `tinybert-tf distill-task --help`).
         export_variants: TFLite variants exported (and validated) for student and teacher
             (empty: stop after the table); the student's `dynamic_int8` becomes the app bundle.
         bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
@@ -50,20 +59,43 @@ class RecipeConfig:
     general_max_segments: int = 20000
     general_epochs: int = 1
     general_learning_rate: float = 5e-5
-    num_augmented: int = 1
+    preset: str = "demo"
+    num_augmented: Optional[int] = None
     replace_prob: float = 0.4
     top_k: int = 15
-    intermediate_epochs: int = 1
-    prediction_epochs: int = 1
+    intermediate_epochs: Optional[int] = None
+    prediction_epochs: Optional[int] = None
+    eval_steps: Optional[int] = None
     temperature: float = 1.0
+    intermediate_optimizer: str = "adam"
+    prediction_clipping: str = "global"
+    regression_target: str = "teacher"
+    projection_init: str = "auto"
     export_variants: str = "float32,float16,dynamic_int8,full_int8"
     bench_runs: int = 30
     seed: int = 0
     data_dir: Optional[str] = None
 
+    def __post_init__(self):
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset={self.preset!r}; use one of {', '.join(PRESETS)}.")
+        for name, value in PRESETS[self.preset].items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
+
+
+# The budget knobs each preset sets (fields left None). `demo` is what `make demo` runs;
+# `full` is the largest budget measured on 2 CPU cores (README "Measured"); `paper` is
+# the paper's task-distillation budget (N_a=20, 10 + 3 epochs, dev every 100 steps).
+PRESETS = {
+    "demo": dict(num_augmented=1, intermediate_epochs=1, prediction_epochs=1, eval_steps=0),
+    "full": dict(num_augmented=4, intermediate_epochs=2, prediction_epochs=2, eval_steps=100),
+    "paper": dict(num_augmented=20, intermediate_epochs=10, prediction_epochs=3, eval_steps=100),
+}
+
 
 # Settings a finished stage does not depend on: changing them reuses the stages.
-_FREE = {"export_variants", "bench_runs"}
+_FREE = {"export_variants", "bench_runs", "preset"}  # the preset counts through the values it set
 
 
 def _check_same_settings(config: RecipeConfig) -> None:
@@ -118,6 +150,9 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             teacher=teacher_dir, student=student_start, task=config.task, augmented_file=augmented,
             max_length=config.max_length, batch_size=config.batch_size,
             intermediate_epochs=config.intermediate_epochs, prediction_epochs=config.prediction_epochs,
+            eval_steps=config.eval_steps, intermediate_optimizer=config.intermediate_optimizer,
+            prediction_clipping=config.prediction_clipping, regression_target=config.regression_target,
+            projection_init=config.projection_init,
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
@@ -169,7 +204,7 @@ def count_parameters(directory: str) -> int:
 def comparison_table(rows: List[tuple], split: str = "test", reference: Optional[str] = None) -> str:
     """A Markdown table of saved models (name, directory): layers, hidden size,
     parameters, the `split` scores (accuracy and F1; Pearson and Spearman for
-    regression), and the headline score (accuracy; Spearman) as a fraction of the first
+    regression; ± their standard error where recorded), and the headline score (accuracy; Spearman) as a fraction of the first
     row's (or `reference`'s)."""
     metrics = {name: read_metrics(d).get(split, {}) for name, d in rows}
     base_metrics = metrics[reference or rows[0][0]]
@@ -184,9 +219,15 @@ def comparison_table(rows: List[tuple], split: str = "test", reference: Optional
         with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
             config = json.load(f)
         m = metrics[name]
-        a, b, h = m.get(first), m.get(second), m.get(headline)
-        ratio = f"{100 * h / base:.1f}%" if h is not None and base else "n/a"
+        ratio = f"{100 * m[headline] / base:.1f}%" if m.get(headline) is not None and base else "n/a"
         lines.append(f"| {name} | {config['num_hidden_layers']} | {config['hidden_size']} | "
-                     f"{count_parameters(directory) / 1e6:.1f}M | "
-                     f"{'n/a' if a is None else f'{a:.4f}'} | {'n/a' if b is None else f'{b:.4f}'} | {ratio} |")
+                     f"{count_parameters(directory) / 1e6:.1f}M | {_score(m, first)} | {_score(m, second)} | {ratio} |")
     return "\n".join(lines)
+
+
+def _score(metrics: dict, key: str) -> str:
+    """`0.8210 ± 0.0121` (the standard error where the metrics carry one)."""
+    value, se = metrics.get(key), metrics.get(key + "_se")
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" + ("" if se is None else f" ± {se:.4f}")
