@@ -1,5 +1,7 @@
 """Pruning: tfmot inside distillation, structured head/neuron removal, vocabulary pruning."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -109,6 +111,53 @@ def test_structured_pruning_rejects_bad_fractions(tokenizer):
         prune.prune_heads_and_neurons(model, [np.ones(4)] * 2, [np.ones(64)] * 2, heads_fraction=1.0)
 
 
+def test_hidden_pruning_removes_the_same_units_everywhere(tokenizer, tmp_path):
+    from tinybert_tf.pruning.hidden import hidden_importance, prune_hidden, selection_projection
+
+    model = _classifier(tokenizer)  # hidden 32, 4 heads of 8
+    features, labels = _data(tokenizer)
+    # Unit 5 is dead (every LayerNorm zeroes it): nothing downstream can depend on it.
+    for layer in model.encoder.layers:
+        if layer.name.endswith("layer_norm"):
+            gamma, beta = layer.get_weights()
+            gamma[5], beta[5] = 0.0, 0.0
+            layer.set_weights([gamma, beta])
+    scores = hidden_importance(model, features, labels, batch_size=4)
+    assert scores.shape == (32,) and scores[5] == 0 and np.all(np.delete(scores, 5) > 0)
+
+    # Keeping every unit changes nothing (every slicing path runs, as the identity).
+    same, kept_all = prune_hidden(model, scores, 32)
+    np.testing.assert_array_equal(kept_all, np.arange(32))
+    np.testing.assert_allclose(same(features), model(features), atol=1e-6)
+
+    heads, _ = prune.importance_scores(model, features, labels, batch_size=4)
+    narrow, kept = prune_hidden(model, scores, 16, head_scores=heads)
+    config = narrow.encoder.config
+    assert 5 not in kept and len(kept) == 16 and list(kept) == sorted(kept)
+    assert (config.hidden_size, config.num_attention_heads, config.head_size) == (16, 2, 8)
+    top_heads = np.sort(np.argsort(-heads[0])[:2])
+    q_old = model.encoder.get_layer("layer_0_attention").get_weights()[0]
+    np.testing.assert_array_equal(narrow.encoder.get_layer("layer_0_attention").get_weights()[0],
+                                  q_old[kept][:, top_heads])
+    np.testing.assert_array_equal(narrow.get_layer("classifier").get_weights()[0],
+                                  model.get_layer("classifier").get_weights()[0][kept])
+    assert narrow(features).shape == (len(TEXTS), 2)
+    with pytest.raises(ValueError, match="pass head_scores"):
+        prune_hidden(model, scores, 16)
+    with pytest.raises(ValueError, match="multiple of the head size 8"):
+        prune_hidden(model, scores, 12, head_scores=heads)
+
+    # A valid HF checkpoint (hidden = heads x head size) that reloads exactly.
+    save_pretrained(narrow, str(tmp_path / "narrow"), tokenizer=tokenizer)
+    np.testing.assert_allclose(load_pretrained(str(tmp_path / "narrow")).classifier(features), narrow(features),
+                               atol=1e-6)
+    # The projection puts each kept unit back where it was.
+    w = selection_projection(kept, 32)["fit_dense.weight"]
+    x = np.random.default_rng(0).normal(size=16).astype(np.float32)
+    np.testing.assert_array_equal((w @ x)[kept], x)
+    assert np.count_nonzero(w @ x) == 16
+
+
 def test_vocabulary_pruning_keeps_predictions_and_still_tokenizes_unseen_words(tmp_path):
     chars = ["c", "h", "i", "p", "##c", "##h", "##i", "##p"]
     (tmp_path / "vocab.txt").write_text("\n".join(SPECIAL + WORDS + chars) + "\n", encoding="utf-8")
@@ -141,11 +190,16 @@ def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_dir, toy_ta
                                                      max_length=16, batch_size=16, epochs=2, learning_rate=3e-3))
     out = str(tmp_path / "pruned")
     assert cli.main(["prune", "--model", teacher_dir, "--teacher", teacher_dir, "--task", toy_task_dir,
-                     "--output-dir", out, "--heads-fraction", "0.5", "--ffn-fraction", "0.5", "--sparsity", "0.5",
+                     "--output-dir", out, "--heads-fraction", "0.5", "--ffn-fraction", "0.5", "--hidden-size", "24",
+                     "--sparsity", "0.5",
                      "--vocabulary", "--prediction-epochs", "2", "--max-length", "16", "--batch-size", "16",
                      "--learning-rate", "1e-3"]) == 0
     report = json.load(open(f"{out}/metrics.json"))
     assert report["heads_per_layer"] == [2, 2, 2, 2] and report["intermediate_size"] == 48
+    assert report["hidden_size"] == 24 and len(report["hidden_importance"]) == 48
+    # Recovery compared the 24-wide student with the 48-wide teacher through the kept units' projection.
+    assert os.path.isfile(f"{out}/structured/distill_projections.safetensors")
+    assert json.load(open(f"{out}/recovered/metrics.json"))["projection_init"] == "carried"
     assert report["parameters"] < report["parameters_before"]
     assert report["sparsity"] == pytest.approx(0.5, abs=0.02)
     assert report["vocab_size"] < 126

@@ -13,6 +13,7 @@ from tinybert_tf import data as data_lib
 from tinybert_tf import distill, outputs
 from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
+from tinybert_tf.pruning.hidden import hidden_importance, prune_hidden, selection_projection
 from tinybert_tf.pruning.magnitude import sparsity_report
 from tinybert_tf.pruning.rebuild import count_parameters, layer_sizes
 from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons
@@ -24,8 +25,9 @@ from tinybert_tf.training import evaluate_model, read_metrics, save_fine_tuned
 class PruneConfig:
     """Prune a task-distilled student, recover it by distillation, save it.
 
-    Order: structured pruning (heads, FFN neurons; importance on the dev split) ->
-    recovery distillation from the teacher (optionally with tfmot magnitude pruning to
+    Order: structured pruning (heads, FFN neurons, hidden units; importance on the dev
+    split) -> recovery by task distillation from the teacher (intermediate layers, then
+    prediction; optionally on augmented data and with tfmot magnitude pruning to
     `sparsity`) -> vocabulary pruning (after training: teacher and student must share ids
     while distilling) -> evaluation -> save (HF layout, like any student).
 
@@ -33,9 +35,17 @@ class PruneConfig:
         model: the student directory to prune.
         teacher: the fine-tuned teacher it was distilled from (for recovery).
         heads_fraction / ffn_fraction: share of heads / FFN neurons removed in every layer.
+        hidden_size: the narrower hidden size to keep (a multiple of the head size; the
+            least important units go from embeddings, every layer and the pooler, and
+            heads beyond hidden_size / head_size per layer with them). Recovery then
+            compares with the teacher through the projection that puts each kept unit
+            back at its index (`distill_projections.safetensors` beside the pruned model).
         sparsity: unstructured target during recovery (0: none); `block_2_4` for 2:4.
         vocabulary: prune the vocabulary to the training text (+ single characters).
-        intermediate_epochs / prediction_epochs: recovery distillation (0 and 0: none).
+        intermediate_epochs / prediction_epochs: recovery distillation, steps 1 and 2 of
+            task distillation (0 and 0: none).
+        augmented_file: augmented training set for the recovery (`tinybert-tf augment`).
+        eval_steps: recovery step 2 also evaluates on dev every N steps, best kept.
         importance_examples: dev examples used for importance (default all).
     """
 
@@ -45,11 +55,14 @@ class PruneConfig:
     output_dir: str = "runs/pruned"
     heads_fraction: float = 0.0
     ffn_fraction: float = 0.0
+    hidden_size: Optional[int] = None
     sparsity: float = 0.0
     block_2_4: bool = False
     vocabulary: bool = False
-    intermediate_epochs: int = 0
+    intermediate_epochs: int = 1
     prediction_epochs: int = 1
+    augmented_file: Optional[str] = None
+    eval_steps: int = 0
     learning_rate: float = 3e-5
     max_length: int = 128
     batch_size: int = 32
@@ -75,16 +88,32 @@ def prune_student(config: PruneConfig) -> Dict:
     start = time.time()
     current = config.model
 
-    if config.heads_fraction > 0 or config.ffn_fraction > 0:
+    narrower = config.hidden_size is not None and config.hidden_size != model.encoder.config.hidden_size
+    if config.heads_fraction > 0 or config.ffn_fraction > 0 or narrower:
         dev = task.dev.head(config.importance_examples)
-        heads, neurons = importance_scores(model, data_lib.encode(dev, tokenizer, config.max_length),
-                                           np.asarray(dev.labels))
+        features, labels = data_lib.encode(dev, tokenizer, config.max_length), np.asarray(dev.labels)
+        heads, neurons = importance_scores(model, features, labels)
+        hidden = hidden_importance(model, features, labels) if narrower else None
         model = prune_heads_and_neurons(model, heads, neurons, config.heads_fraction, config.ffn_fraction)
         current = os.path.join(config.output_dir, "structured")
+        projections = None
+        if narrower:
+            # The scores of the heads the step above kept, in their (original) order.
+            kept_scores = [h[np.sort(np.argsort(-h, kind="stable")[:model.encoder.config.heads_in_layer(i)])]
+                           for i, h in enumerate(heads)]
+            wide = model.encoder.config.hidden_size
+            model, kept_units = prune_hidden(model, hidden, config.hidden_size, head_scores=kept_scores)
+            projections = selection_projection(kept_units, wide)
+            report["hidden_importance"] = hidden.round(6).tolist()
         save_pretrained(model, current, tokenizer=tokenizer, labels=task.label_names or None)
+        if projections is not None:
+            from safetensors.numpy import save_file
+
+            with outputs.atomic_path(os.path.join(current, distill.PROJECTIONS_FILE)) as tmp:
+                save_file(projections, tmp)
         report["head_importance"] = [h.round(6).tolist() for h in heads]
-        print(f"Structured pruning: heads per layer {layer_sizes(model.encoder.config)}, "
-              f"intermediate_size {model.encoder.config.intermediate_size}.")
+        print(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
+              f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")
 
     if config.intermediate_epochs > 0 or config.prediction_epochs > 0:
         recovered_dir = os.path.join(config.output_dir, "recovered")
@@ -92,6 +121,7 @@ def prune_student(config: PruneConfig) -> Dict:
             teacher=config.teacher, student=current, task=config.task, max_length=config.max_length,
             batch_size=config.batch_size, intermediate_epochs=config.intermediate_epochs,
             prediction_epochs=config.prediction_epochs, prediction_learning_rate=config.learning_rate,
+            augmented_file=config.augmented_file, eval_steps=config.eval_steps,
             pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
             seed=config.seed, data_dir=config.data_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]
@@ -107,6 +137,7 @@ def prune_student(config: PruneConfig) -> Dict:
         "parameters": count_parameters(model),
         "heads_per_layer": layer_sizes(model.encoder.config),
         "intermediate_size": model.encoder.config.intermediate_size,
+        "hidden_size": model.encoder.config.hidden_size,
         "vocab_size": model.encoder.config.vocab_size,
         "sparsity": sparsity_report(model)[-1]["sparsity"],
     })

@@ -8,16 +8,17 @@ from tinybert_tf.config import BertConfig
 from tinybert_tf.models import BertClassifier, BertEncoder
 
 
-def rebuilt_classifier(classifier: BertClassifier, config: BertConfig, reshape) -> BertClassifier:
+def rebuilt_classifier(classifier: BertClassifier, config: BertConfig, reshape, head=None) -> BertClassifier:
     """A classifier built from `config` holding `classifier`'s weights; each encoder layer's
-    weights pass through `reshape(layer_name, weights)` (the slicing a pruning does)."""
+    weights pass through `reshape(layer_name, weights)` (the slicing a pruning does);
+    `head`: the classification layer's new weights (default: copied as they are)."""
     encoder = classifier.encoder
     new_encoder = BertEncoder(config, name=encoder.name)
     new = BertClassifier(new_encoder, classifier.num_labels, dropout=classifier.dropout, name=classifier.name)
     for layer in encoder.layers:
         if layer.weights:
             new_encoder.get_layer(layer.name).set_weights(reshape(layer.name, layer.get_weights()))
-    new.get_layer("classifier").set_weights(classifier.get_layer("classifier").get_weights())
+    new.get_layer("classifier").set_weights(head if head is not None else classifier.get_layer("classifier").get_weights())
     return new
 
 
