@@ -20,6 +20,10 @@ def tiny_teacher_dir(config, tokenizer, tmp_path):
 @pytest.fixture
 def toy_task_dir(tmp_path):
     """Sentiment a tiny model can learn in a few epochs: the label follows the words."""
+    return write_toy_task(tmp_path)
+
+
+def write_toy_task(tmp_path):
     rng = np.random.default_rng(0)
     good, bad, filler = ["great", "good", "love", "sweet"], ["stale", "bad", "not"], ["the", "tea", "coffee", "snack", "is", "this", "it"]
     d = tmp_path / "task"

@@ -20,28 +20,36 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # found" advisory is noise here.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from tinybert_tf.config import BertConfig  # noqa: E402
-from tinybert_tf.models.bert_encoder import BertEncoder  # noqa: E402
-from tinybert_tf.models.bert_classifier import BertClassifier  # noqa: E402
-from tinybert_tf.models.bert_masked_lm_head import BertMaskedLMHead  # noqa: E402
-from tinybert_tf.tokenizer import BertTokenizer  # noqa: E402
-from tinybert_tf.checkpoint import (  # noqa: E402
-    CheckpointError,
-    load_pretrained,
-    resolve_model_dir,
-    save_pretrained,
-)
-
 __version__ = "0.1.0"
 
-__all__ = [
-    "BertConfig",
-    "BertEncoder",
-    "BertClassifier",
-    "BertMaskedLMHead",
-    "BertTokenizer",
-    "CheckpointError",
-    "load_pretrained",
-    "resolve_model_dir",
-    "save_pretrained",
-]
+# Public names, imported on first use (PEP 562) so that `import tinybert_tf` and the CLI's
+# `--help` do not pay for TensorFlow until a model is needed.
+_EXPORTS = {
+    "BertConfig": "tinybert_tf.config",
+    "BertEncoder": "tinybert_tf.models.bert_encoder",
+    "BertClassifier": "tinybert_tf.models.bert_classifier",
+    "BertMaskedLMHead": "tinybert_tf.models.bert_masked_lm_head",
+    "BertTokenizer": "tinybert_tf.tokenizer",
+    "CheckpointError": "tinybert_tf.checkpoint",
+    "load_pretrained": "tinybert_tf.checkpoint",
+    "resolve_model_dir": "tinybert_tf.checkpoint",
+    "save_pretrained": "tinybert_tf.checkpoint",
+    "TextClassifier": "tinybert_tf.inference",
+    "pipeline": "tinybert_tf.inference",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tinybert_tf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,8 +1,12 @@
 """`tinybert-tf` command line. Each command's flags are the fields of the config object it
-passes to the library, so CLI and Python API cannot drift apart."""
+passes to the library, so CLI and Python API cannot drift apart.
+
+Only the chosen command's module is imported (TensorFlow comes with most of them), so
+`tinybert-tf --help`, `--version` and `predict` on a .tflite file or bundle start fast."""
 
 import argparse
 import dataclasses
+import importlib
 import inspect
 import json
 import os
@@ -10,8 +14,12 @@ import re
 import sys
 import typing
 
-from tinybert_tf import augment, bench, device, distill, export, mlm_head, prune, recipe, teacher
 from tinybert_tf.errors import TinyBertError
+
+
+def _lib(name):
+    """A stage module, imported when a command needs it."""
+    return importlib.import_module(f"tinybert_tf.{name}")
 
 
 def _field_docs(doc: str) -> dict:
@@ -59,6 +67,7 @@ def _config_from_args(cls, args):
 
 
 def _cmd_finetune(args):
+    teacher = _lib("teacher")
     config = _config_from_args(teacher.FineTuneConfig, args)
     _, _, metrics = teacher.fine_tune(config)
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
@@ -67,33 +76,75 @@ def _cmd_finetune(args):
             print(f"{split} accuracy: {metrics[split]['accuracy']:.4f}  f1: {metrics[split]['f1']:.4f}")
 
 
+def _cmd_predict(args):
+    from tinybert_tf import inference
+    from tinybert_tf.outputs import write_text
+
+    if args.input_file:
+        if args.texts:
+            raise ValueError("Give texts on the command line or --input-file, not both.")
+        texts, pairs = inference.read_inputs(args.input_file, args.text_column, args.text_pair_column)
+    elif args.texts:
+        if len(args.texts) > 2:
+            raise ValueError(f"{len(args.texts)} texts given: predict takes one text (and an optional pair) on the "
+                             "command line; put more in a file (--input-file).")
+        texts, pairs = args.texts[:1], (args.texts[1:] or None)
+    else:
+        raise ValueError("Nothing to predict: give a text (tinybert-tf predict --model DIR \"some text\") or "
+                         "--input-file.")
+    classifier = inference.TextClassifier.from_pretrained(args.model, max_length=args.max_length)
+    bar = None
+    if args.input_file and not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), unit="text", desc="predict", file=sys.stderr)
+    predictions = classifier.predict(texts, pairs, batch_size=args.batch_size, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    lines = [json.dumps({"text": t, **({"text_pair": pairs[i]} if pairs else {}), **p.to_dict()})
+             for i, (t, p) in enumerate(zip(texts, predictions))]
+    if args.output_file:
+        write_text(args.output_file, "".join(line + "\n" for line in lines))
+        truncated = sum(p.truncated for p in predictions)
+        print(f"{len(lines)} predictions written to {args.output_file}"
+              + (f" ({truncated} truncated to {classifier.max_length} tokens)" if truncated else ""), file=sys.stderr)
+    else:
+        print("\n".join(lines))
+
+
 def _cmd_evaluate(args):
+    teacher = _lib("teacher")
     metrics = teacher.evaluate(args.model, args.task, args.split, args.max_length, args.data_dir)
     print(json.dumps({"model": args.model, "task": args.task, "split": args.split, **metrics}, indent=2))
 
 
 def _cmd_distill_general(args):
+    distill = _lib("distill")
     config = _config_from_args(distill.GeneralDistillConfig, args)
     distill.general_distill(config)
     print(f"general-distilled student saved to {config.output_dir}")
 
 
 def _cmd_distill_task(args):
+    distill = _lib("distill")
     config = _config_from_args(distill.TaskDistillConfig, args)
     _, metrics = distill.task_distill(config)
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
 
 
 def _cmd_augment(args):
+    augment = _lib("augment")
     path = augment.augment_task(_config_from_args(augment.AugmentConfig, args))
     print(f"augmented training set: {path}")
 
 
 def _cmd_recipe(args):
+    recipe = _lib("recipe")
     recipe.run_recipe(_config_from_args(recipe.RecipeConfig, args))
 
 
 def _cmd_prune(args):
+    prune = _lib("prune")
     config = _config_from_args(prune.PruneConfig, args)
     report = prune.prune_student(config)
     print(json.dumps({"output_dir": config.output_dir, **{k: v for k, v in report.items()
@@ -101,51 +152,89 @@ def _cmd_prune(args):
 
 
 def _cmd_export(args):
+    export = _lib("export")
     config = _config_from_args(export.ExportConfig, args)
     report = export.export_model(config)
     print(f"bundle: {report['bundle']}")
 
 
 def _cmd_mlm_head(args):
+    mlm_head = _lib("mlm_head")
     config = _config_from_args(mlm_head.MlmHeadConfig, args)
     print(json.dumps({"output_dir": config.output_dir, **mlm_head.train_mlm_head(config)}, indent=2))
 
 
 def _cmd_bench(args):
+    bench = _lib("bench")
     bench.run_host_benchmark(_config_from_args(bench.BenchConfig, args))
 
 
 def _cmd_bench_device(args):
+    device = _lib("device")
     device.run_device_benchmark(_config_from_args(device.DeviceBenchConfig, args))
 
 
-def build_parser():
+# Commands whose flags are the fields of one config dataclass, in pipeline order:
+# (name, help, module, config class, handler).
+_CONFIG_COMMANDS = (
+    ("finetune", "fine-tune a teacher (or any BERT) on a task and save it", "teacher", "FineTuneConfig",
+     _cmd_finetune),
+    ("distill-general", "general distillation of a student on unlabelled text", "distill", "GeneralDistillConfig",
+     _cmd_distill_general),
+    ("mlm-head", "train a masked-LM head for a frozen encoder (MLM candidates for augmentation)", "mlm_head",
+     "MlmHeadConfig", _cmd_mlm_head),
+    ("augment", "TinyBERT data augmentation of a task's training set", "augment", "AugmentConfig", _cmd_augment),
+    ("distill-task", "task distillation (intermediate layers, then prediction layer)", "distill",
+     "TaskDistillConfig", _cmd_distill_task),
+    ("prune", "structured / unstructured / vocabulary pruning of a student, with recovery distillation", "prune",
+     "PruneConfig", _cmd_prune),
+    ("export", "TFLite variants, each validated (parity, accuracy), and the app bundle", "export", "ExportConfig",
+     _cmd_export),
+    ("bench", "LiteRT latency/size/memory of exported variants on this host", "bench", "BenchConfig", _cmd_bench),
+    ("bench-device", "the same benchmark on an Android device through adb (demo app's benchmark mode)", "device",
+     "DeviceBenchConfig", _cmd_bench_device),
+    ("recipe", "the whole recipe: teacher, general distillation, augmentation, task distillation, table",
+     "recipe", "RecipeConfig", _cmd_recipe),
+)
+
+
+def _version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tinybert_tf")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def build_parser(only="all"):
+    """The parser. `only`: whose flags to add: "all" commands (tests, docs), one command's
+    name (what `main` does: only that module is imported), or None (top-level help)."""
     parser = argparse.ArgumentParser(prog="tinybert-tf", description="TinyBERT distillation with TensorFlow/Keras.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    # Commands whose flags are the fields of one config dataclass, in pipeline order.
-    for name, help_text, config_cls, handler in (
-        ("finetune", "fine-tune a teacher (or any BERT) on a task and save it", teacher.FineTuneConfig, _cmd_finetune),
-        ("distill-general", "general distillation of a student on unlabelled text", distill.GeneralDistillConfig,
-         _cmd_distill_general),
-        ("mlm-head", "train a masked-LM head for a frozen encoder (MLM candidates for augmentation)",
-         mlm_head.MlmHeadConfig, _cmd_mlm_head),
-        ("augment", "TinyBERT data augmentation of a task's training set", augment.AugmentConfig, _cmd_augment),
-        ("distill-task", "task distillation (intermediate layers, then prediction layer)", distill.TaskDistillConfig,
-         _cmd_distill_task),
-        ("prune", "structured / unstructured / vocabulary pruning of a student, with recovery distillation",
-         prune.PruneConfig, _cmd_prune),
-        ("export", "TFLite variants, each validated (parity, accuracy), and the app bundle", export.ExportConfig,
-         _cmd_export),
-        ("bench", "LiteRT latency/size/memory of exported variants on this host", bench.BenchConfig, _cmd_bench),
-        ("bench-device", "the same benchmark on an Android device through adb (demo app's benchmark mode)",
-         device.DeviceBenchConfig, _cmd_bench_device),
-        ("recipe", "the whole recipe: teacher, general distillation, augmentation, task distillation, table",
-         recipe.RecipeConfig, _cmd_recipe),
-    ):
+    for name, help_text, module, config_name, handler in _CONFIG_COMMANDS:
         command = sub.add_parser(name, help=help_text)
-        _add_dataclass_args(command, config_cls)
         command.set_defaults(func=handler)
+        if only in ("all", name):
+            _add_dataclass_args(command, getattr(_lib(module), config_name))
+
+    pr = sub.add_parser("predict", help="run a trained classifier (directory, .tflite or bundle) on text",
+                        description="Prints one JSON line per text: label, score (probability; regression: "
+                                    "the value), probabilities, tokens, truncated.")
+    pr.add_argument("texts", nargs="*", help="a text, and optionally its pair (sentence-pair tasks)")
+    pr.add_argument("--model", required=True,
+                    help="a classifier directory, an exported model.tflite, or a bundle directory")
+    pr.add_argument("--input-file", help="one text a line (.txt), or CSV/TSV/JSONL with --text-column")
+    pr.add_argument("--text-column", default="text", help="the text column of a CSV/TSV/JSONL input file")
+    pr.add_argument("--text-pair-column", default=None, help="the second-sentence column (pair tasks)")
+    pr.add_argument("--output-file", help="write JSON lines here instead of stdout")
+    pr.add_argument("--max-length", type=int, default=None,
+                    help="tokens per example (default: the length the model was trained or exported with)")
+    pr.add_argument("--batch-size", type=int, default=32, help="examples per model call")
+    pr.add_argument("--quiet", action="store_true", help="no progress bar")
+    pr.set_defaults(func=_cmd_predict)
 
     ev = sub.add_parser("evaluate", help="evaluate a saved classifier on a task split")
     ev.add_argument("--model", required=True, help="a saved classifier directory")
@@ -167,7 +256,9 @@ def main(argv=None):
     files, settings; `TinyBertError`, `ValueError`, `OSError`) prints one line naming it
     and exits with 2; Ctrl-C says whether rerunning resumes and exits with 130. Set
     TINYBERT_TRACEBACK=1 to see the full traceback instead."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(only=chosen).parse_args(argv)
     try:
         args.func(args)
     except KeyboardInterrupt:

@@ -29,6 +29,7 @@ from tinybert_tf import data as data_lib
 from tinybert_tf import outputs
 from tinybert_tf import qat
 from tinybert_tf.backend import tf
+from tinybert_tf.bundle import BUNDLE_FORMAT_VERSION, read_bundle  # noqa: F401  (read_bundle: re-exported)
 from tinybert_tf.checkpoint import load_pretrained
 from tinybert_tf.errors import ExportError
 from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask_adder
@@ -39,7 +40,6 @@ from tinybert_tf.metrics import compute_metrics
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS
 KERAS_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-BUNDLE_FORMAT_VERSION = 1
 
 
 def _input_names(style: str) -> Dict[str, str]:
@@ -301,22 +301,3 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
     }
     outputs.write_json(os.path.join(directory, "bundle.json"), meta)
     return directory
-
-
-def read_bundle(directory: str) -> Dict:
-    """Load and check a bundle directory; returns its `bundle.json` with absolute file paths."""
-    path = os.path.join(directory, "bundle.json")
-    if not os.path.isfile(path):
-        raise ExportError(f"No bundle.json in {directory}: create one with `tinybert-tf export`.")
-    with open(path, encoding="utf-8") as f:
-        meta = json.load(f)
-    if meta.get("format_version") != BUNDLE_FORMAT_VERSION:
-        raise ExportError(f"{path} has format_version {meta.get('format_version')}; this tinybert_tf reads "
-                          f"{BUNDLE_FORMAT_VERSION}. Re-export the bundle.")
-    for key in ("model_file", "vocab_file", "labels_file"):
-        full = os.path.join(directory, meta[key])
-        if not os.path.isfile(full):
-            raise ExportError(f"The bundle lacks {meta[key]} ({full}).")
-        meta[key + "_path"] = full
-    return meta
-

@@ -11,7 +11,8 @@ import numpy as np
 from tinybert_tf.data.examples import DataError, Examples, TaskData, carve_dev_split
 
 
-def _read_rows(path: str) -> List[Dict[str, str]]:
+def read_rows(path: str) -> List[Dict[str, str]]:
+    """The rows of a CSV, TSV or JSONL file as dicts (UTF-8 checked; no column checks)."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".csv", ".tsv", ".jsonl", ".json"):
         raise DataError(f"{path}: unknown format {ext!r}; use .csv, .tsv or .jsonl (one JSON object a line).")
@@ -46,7 +47,7 @@ def _read_rows(path: str) -> List[Dict[str, str]]:
 
 def _header(path: str) -> List[str]:
     """The column names of a data file (the keys of its first row), or a DataError if it has no rows."""
-    rows = _read_rows(path)
+    rows = read_rows(path)
     if not rows:
         raise DataError(f"{path} has no rows (only a header, or nothing); a data file needs at least one example.")
     return list(rows[0])
@@ -73,7 +74,7 @@ def load_text_file(
         DataError: missing file or column, non-UTF-8 bytes, empty text, labels outside
             `label_names`, non-numeric regression targets.
     """
-    rows = _read_rows(path)
+    rows = read_rows(path)
     if not rows:
         raise DataError(f"{path} has no rows (only a header, or nothing); a data file needs at least one example.")
     wanted = [c for c in (text_column, text_pair_column, label_column) if c]
@@ -121,7 +122,7 @@ def load_files(train_file, dev_file=None, test_file=None, dev_fraction=0.1, seed
     regression = columns.get("regression", False)
     if label_names is None and not regression:
         column = columns.get("label_column", "label")
-        found = {str(r.get(column)) for r in _read_rows(train_file) if str(r.get(column) or "").strip()}
+        found = {str(r.get(column)) for r in read_rows(train_file) if str(r.get(column) or "").strip()}
         label_names = sorted(found)
         if len(label_names) == 1:
             raise DataError(f"{train_file}: every example has the label {label_names[0]!r}; a classifier needs at "
