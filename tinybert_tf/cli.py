@@ -45,9 +45,54 @@ def _field_docs(doc: str) -> dict:
     return docs
 
 
+# Help for fields many configs share, or that a docstring describes in a group ("batch_size,
+# epochs, learning_rate: AdamW ..."): a field's own docstring entry wins, else this text.
+_GLOSSARY = {
+    "max_length": "tokens per example (longer text is truncated, shorter padded)",
+    "batch_size": "examples per training step",
+    "epochs": "passes over the training data",
+    "learning_rate": "peak learning rate",
+    "weight_decay": "AdamW weight decay (not applied to biases and LayerNorm)",
+    "warmup_ratio": "share of the steps over which the learning rate rises linearly from 0, then decays to 0",
+    "seed": "seeds Python, NumPy, TensorFlow and the data order",
+    "data_dir": "TFDS data directory (GLUE tasks)",
+    "output_dir": "the folder this command writes (a rerun with the same settings reuses or resumes it)",
+    "backup_every_steps": "steps between the backups an interrupted run resumes from",
+    "layer_mapping": "which teacher layer each student layer learns from: uniform, top or bottom",
+    "temperature": "softmax temperature of the prediction loss (both sides)",
+    "max_train_examples": "use only the first N training examples (quick runs)",
+    "task": "fine_foods, stsb, glue/<task>, or a folder of train/dev/test CSV/TSV/JSONL files",
+    "intermediate_epochs": "epochs of step 1 (embedding, attention and hidden-state losses)",
+    "intermediate_learning_rate": "step 1's learning rate (constant)",
+    "prediction_epochs": "epochs of step 2 (prediction-layer loss)",
+    "prediction_learning_rate": "step 2's peak learning rate (warm-up, then linear decay)",
+    "heads_fraction": "share of attention heads removed in every layer",
+    "ffn_fraction": "share of FFN neurons removed in every layer",
+    "projection": "how student states are mapped to the teacher's width: shared, per_layer or none",
+    "projection_init": "the projection's start: auto, identity or glorot",
+    "threads": "LiteRT interpreter threads",
+    "warmup": "untimed runs before timing",
+    "runs": "timed runs per variant and length",
+    "seq_lens": "comma-separated sequence lengths to time",
+    "block_2_4": "2:4 structured sparsity during recovery instead of the --sparsity target",
+    "general_epochs": "epochs of general distillation",
+    "replace_prob": "augmentation: probability of replacing each word (p_t)",
+    "top_k": "augmentation: candidates per word (K)",
+    "intermediate_optimizer": "step 1's optimizer: adam or bert_adam",
+    "prediction_clipping": "step 2's gradient clipping at 1.0: global, per_tensor or none",
+    "regression_target": "regression step 2 learns from: teacher, labels or mix",
+    "export_variants": "TFLite variants exported for student and teacher (empty: no export)",
+    "bench_runs": "timed LiteRT runs per variant and length (0: no benchmark)",
+}
+
+
 def _add_dataclass_args(parser, cls):
     hints = typing.get_type_hints(cls)
     docs = _field_docs(cls.__doc__)
+    shared = {text for text in docs.values() if list(docs.values()).count(text) > 1}
+    docs = {name: (_GLOSSARY[name] if name in _GLOSSARY and (text in shared or not text) else text)
+            for name, text in docs.items()}
+    docs.update({name: text for name, text in _GLOSSARY.items() if name not in docs})
     for field in dataclasses.fields(cls):
         flag = "--" + field.name.replace("_", "-")
         kind = hints[field.name]

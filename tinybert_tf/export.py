@@ -234,9 +234,11 @@ def export_model(config: ExportConfig) -> Dict:
             entry["path"] = path
             written[variant] = path
         report["variants"][variant] = entry
+        verdict = ("written" if ok else
+                   f"FAILED its accuracy check (drop {drop:.4f} > {config.max_accuracy_drop}), written anyway (--force)"
+                   if variant in written else "REFUSED (accuracy drop; --force writes it)")
         print(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
-              f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> "
-              f"{'written' if variant in written else 'REFUSED (accuracy drop; --force writes it)'}", flush=True)
+              f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> {verdict}", flush=True)
         outputs.fault_point(f"export:variant:{variant}")
     if config.bundle_variant in written:
         write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant], loaded, config,
