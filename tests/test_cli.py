@@ -9,6 +9,7 @@ def test_field_docs_cover_every_field_and_multi_name_entries():
     docs = cli._field_docs(teacher.FineTuneConfig.__doc__)
     assert set(docs) == {f.name for f in dataclasses.fields(teacher.FineTuneConfig)}
     assert docs["epochs"] == docs["batch_size"] and "AdamW" in docs["epochs"]  # "batch_size, epochs, ...: ..."
+    # ... which the flags' help replaces with each field's own text (the glossary).
 
 
 def test_export_help_shows_field_meanings_and_defaults(capsys):
@@ -22,3 +23,44 @@ def test_export_help_shows_field_meanings_and_defaults(capsys):
     assert "(default: 0)" in text and "Flags are the fields of ExportConfig" in text
     assert {f.name for f in dataclasses.fields(export.ExportConfig)} <= set(cli._field_docs(
         export.ExportConfig.__doc__)) | {"data_dir"}
+
+
+def test_every_flag_has_its_own_help():
+    parser = cli.build_parser("all")
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, *_ in cli._CONFIG_COMMANDS:
+        texts = [a.help.rsplit(" (default", 1)[0] for a in subparsers.choices[name]._actions
+                 if a.dest not in ("help", "config")]
+        assert all(texts), name
+        assert len(texts) == len(set(texts)), (name, [t for t in texts if texts.count(t) > 1])
+
+
+def _config_from(argv):
+    parser = cli.build_parser(argv[0])
+    cli._defaults_from_config_file(parser, argv[0], argv)
+    module, config_name = next((m, c) for n, _, m, c, _ in cli._CONFIG_COMMANDS if n == argv[0])
+    return cli._config_from_args(getattr(cli._lib(module), config_name), parser.parse_args(argv))
+
+
+def test_config_file_sets_defaults_and_flags_override(tmp_path):
+    import json
+
+    (tmp_path / "run.yaml").write_text("preset: full\nnum-augmented: 2\ngeneral_learning_rate: 1e-4\nseed: 3\n")
+    config = _config_from(["recipe", "--config", str(tmp_path / "run.yaml"), "--seed", "7"])
+    assert (config.preset, config.num_augmented, config.intermediate_epochs) == ("full", 2, 2)
+    assert config.general_learning_rate == 1e-4 and isinstance(config.general_learning_rate, float)  # YAML's "1e-4"
+    assert config.seed == 7  # the flag wins
+    # A run's recipe_config.json replays that run's settings exactly.
+    (tmp_path / "recipe_config.json").write_text(json.dumps(dataclasses.asdict(config)))
+    assert _config_from(["recipe", "--config", str(tmp_path / "recipe_config.json")]) == config
+
+
+def test_config_file_errors_are_one_line(tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text("epochs: 2\nbogus: 1\n")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "broken.yaml").write_text("epochs: [2\n")
+    for name, words in (("bad.yaml", "bogus is not a finetune setting"), ("list.json", "must hold a mapping"),
+                        ("broken.yaml", "is not valid YAML"), ("missing.yaml", "no such file")):
+        assert cli.main(["finetune", "--config", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1, err

@@ -264,6 +264,8 @@ def build_parser(only="all"):
         command.set_defaults(func=handler)
         if only in ("all", name):
             _add_dataclass_args(command, getattr(_lib(module), config_name))
+            command.add_argument("--config", help="a JSON or YAML file of these settings (e.g. a run's "
+                                 "recipe_config.json); flags given here override it")
 
     pr = sub.add_parser("predict", help="run a trained classifier (directory, .tflite or bundle) on text",
                         description="Prints one JSON line per text: label, score (probability; regression: "
@@ -303,7 +305,13 @@ def main(argv=None):
     TINYBERT_TRACEBACK=1 to see the full traceback instead."""
     argv = sys.argv[1:] if argv is None else list(argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(only=chosen).parse_args(argv)
+    parser = build_parser(only=chosen)
+    try:
+        _defaults_from_config_file(parser, chosen, argv)
+    except (TinyBertError, ValueError, OSError) as e:
+        print(f"tinybert-tf {chosen}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         args.func(args)
     except KeyboardInterrupt:
@@ -319,6 +327,52 @@ def main(argv=None):
         print(f"tinybert-tf {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     return 0
+
+
+def load_config_file(path: str) -> dict:
+    """A command's settings from a JSON or YAML file (keys: field names, `-` or `_`)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"--config {path}: no such file.")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        try:
+            values = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ValueError(f"--config {path} is not valid YAML: {' '.join(str(e).split())}") from None
+    else:
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--config {path} is not valid JSON ({e}); YAML files must end in .yaml or .yml.") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"--config {path} must hold a mapping of field names to values.")
+    return {str(k).replace("-", "_"): v for k, v in values.items()}
+
+
+def _defaults_from_config_file(parser, command, argv):
+    """`--config FILE`: the file's values become the command's defaults, so flags given on
+    the command line still override them (argparse converts string values as it does
+    flags)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    known, _ = pre.parse_known_args(argv)
+    if not known.config:
+        return
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if command not in subparsers.choices or command not in {c[0] for c in _CONFIG_COMMANDS}:
+        raise ValueError(f"--config works with {', '.join(c[0] for c in _CONFIG_COMMANDS)}.")
+    command_parser = subparsers.choices[command]
+    fields = {a.dest for a in command_parser._actions} - {"help", "config"}
+    values = load_config_file(known.config)
+    unknown = sorted(set(values) - fields)
+    if unknown:
+        raise ValueError(f"--config {known.config}: {', '.join(unknown)} {'is not a' if len(unknown) == 1 else 'are not'} "
+                         f"{command} setting{'s' if len(unknown) > 1 else ''}; `tinybert-tf {command} --help` "
+                         "lists them.")
+    command_parser.set_defaults(**values)
 
 
 def _one_line(error: BaseException) -> str:
