@@ -63,7 +63,21 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
                      "--student", "teacher-l2", "--output-dir", out, "--max-length", "24", "--batch-size", "16",
                      "--teacher-epochs", "2", "--general-max-segments", "40", "--preset", "full",
                      "--num-augmented", "1", "--intermediate-epochs", "1", "--prediction-epochs", "1",
-                     "--regression-target", "mix", "--export-variants", "float32", "--bench-runs", "0"]) == 0
+                     "--regression-target", "mix", "--export-variants", "float32", "--bench-runs", "0",
+                     "--log-dir", str(tmp_path / "logs"), "--quiet"]) == 0
+    # One TensorBoard tree for the run, every loss term in it, and the plain log of what was printed.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    def tags(sub):
+        acc = EventAccumulator(str(tmp_path / "logs" / sub))
+        acc.Reload()
+        return set(acc.Tags()["scalars"]) | set(acc.Tags()["tensors"])
+    assert {"epoch_attention_loss", "epoch_hidden_loss", "epoch_embedding_loss"} <= tags("student/step1/train")
+    assert "epoch_prediction_loss" in tags("student/step2/validation")
+    assert "epoch_learning_rate" in tags("student/step2/train") and "epoch_loss" in tags("teacher/train")
+    assert "epoch_attention_loss" in tags("general/train")
+    log = (tmp_path / "logs" / "tinybert-tf.log").read_text()
+    assert "tinybert-tf recipe" in log and "[recipe] 4/6 task distillation" in log and "\r" not in log
     # The preset filled what the flags left unset; the recipe's task-distillation knobs reach the stage.
     used = json.load(open(os.path.join(out, "student", "training_config.json")))
     assert (used["eval_steps"], used["intermediate_epochs"], used["regression_target"]) == (100, 1, "mix")

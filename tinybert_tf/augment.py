@@ -25,7 +25,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf.checkpoint import load_pretrained
 
 
@@ -179,8 +179,8 @@ def augment_task(config: AugmentConfig) -> str:
     done, offset = 0, 0
     if rerun and os.path.isfile(progress_path) and os.path.isfile(partial):
         with open(progress_path, encoding="utf-8") as f:
-            progress = json.load(f)
-        done, offset = int(progress["examples"]), int(progress["bytes"])
+            committed = json.load(f)
+        done, offset = int(committed["examples"]), int(committed["bytes"])
         print(f"Resuming the augmentation after {done} of {len(train)} examples.")
     pretrained = load_pretrained(config.teacher)
     augmenter = Augmenter(pretrained, config.top_k, config.seed)
@@ -193,6 +193,7 @@ def augment_task(config: AugmentConfig) -> str:
           f"p={config.replace_prob}, K={config.top_k}).", flush=True)
 
     label_of = (lambda y: float(y)) if task.is_regression else (lambda y: task.label_names[int(y)])
+    shown = progress.bar(len(train), "augment", unit="example", initial=done)
     # Append to the partial file after its last committed byte (a killed run may have written more).
     with open(partial, "r+b" if done else "wb") as f:
         f.truncate(offset)
@@ -215,9 +216,8 @@ def augment_task(config: AugmentConfig) -> str:
                 os.fsync(f.fileno())
                 outputs.write_json(progress_path, {"examples": i + 1, "bytes": f.tell()})
             outputs.fault_point(f"augment:example:{i + 1}")
-            if (i + 1) % 500 == 0:
-                left = (time.time() - begin) / (i + 1 - done) * (len(train) - i - 1)
-                print(f"  {i + 1}/{len(train)} examples, ~{left / 60:.1f} min left", flush=True)
+            shown.update(1)
+    shown.close()
     os.replace(partial, config.output_file)
     os.remove(progress_path)
     print(f"Wrote {total} rows to {config.output_file} in {time.time() - begin:.1f} s.")

@@ -83,6 +83,8 @@ _GLOSSARY = {
     "regression_target": "regression step 2 learns from: teacher, labels or mix",
     "export_variants": "TFLite variants exported for student and teacher (empty: no export)",
     "bench_runs": "timed LiteRT runs per variant and length (0: no benchmark)",
+    "log_dir": "TensorBoard logs (every loss term, learning rate, dev metrics) and a plain log "
+               "(tinybert-tf.log) of the run go here",
 }
 
 
@@ -138,11 +140,9 @@ def _cmd_predict(args):
         raise ValueError("Nothing to predict: give a text (tinybert-tf predict --model DIR \"some text\") or "
                          "--input-file.")
     classifier = inference.TextClassifier.from_pretrained(args.model, max_length=args.max_length)
-    bar = None
-    if args.input_file and not args.quiet:
-        from tqdm import tqdm
+    from tinybert_tf import progress
 
-        bar = tqdm(total=len(texts), unit="text", desc="predict", file=sys.stderr)
+    bar = progress.bar(len(texts), "predict", unit="text") if args.input_file else None
     predictions = classifier.predict(texts, pairs, batch_size=args.batch_size, progress=bar.update if bar else None)
     if bar:
         bar.close()
@@ -266,6 +266,8 @@ def build_parser(only="all"):
             _add_dataclass_args(command, getattr(_lib(module), config_name))
             command.add_argument("--config", help="a JSON or YAML file of these settings (e.g. a run's "
                                  "recipe_config.json); flags given here override it")
+            command.add_argument("--quiet", action="store_true",
+                                 help="no progress bars; training prints one line per epoch")
 
     pr = sub.add_parser("predict", help="run a trained classifier (directory, .tflite or bundle) on text",
                         description="Prints one JSON line per text: label, score (probability; regression: "
@@ -312,6 +314,10 @@ def main(argv=None):
         print(f"tinybert-tf {chosen}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
+    from tinybert_tf import progress
+
+    progress.set_quiet(getattr(args, "quiet", False))
+    log_file = _plain_log(args, argv)
     try:
         args.func(args)
     except KeyboardInterrupt:
@@ -326,7 +332,54 @@ def main(argv=None):
             raise
         print(f"tinybert-tf {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    finally:
+        if log_file is not None:
+            log_file.close()
     return 0
+
+
+class _Tee:
+    """Writes to the terminal and to a log file; in the file, a line rewritten with "\r"
+    (a progress bar) keeps only its final state."""
+
+    def __init__(self, stream, log):
+        self.stream, self.log, self.partial = stream, log, ""
+
+    def write(self, text):
+        self.stream.write(text)
+        self.partial += text
+        *lines, self.partial = self.partial.split("\n")
+        for line in lines:
+            self.log.write(line.rsplit("\r", 1)[-1] + "\n")
+        self.log.flush()
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class _PlainLog:
+    def __init__(self, path, argv):
+        import datetime
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.file = open(path, "a", encoding="utf-8")
+        self.file.write(f"\n=== {datetime.datetime.now().isoformat(timespec='seconds')} tinybert-tf {' '.join(argv)}\n")
+        self.saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Tee(sys.stdout, self.file), _Tee(sys.stderr, self.file)
+
+    def close(self):
+        sys.stdout, sys.stderr = self.saved
+        self.file.close()
+
+
+def _plain_log(args, argv):
+    """With --log-dir, everything the command prints also goes to `<log_dir>/tinybert-tf.log`."""
+    log_dir = getattr(args, "log_dir", None)
+    return _PlainLog(os.path.join(log_dir, "tinybert-tf.log"), argv) if log_dir else None
 
 
 def load_config_file(path: str) -> dict:

@@ -16,7 +16,7 @@ import time
 from typing import List, Optional
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
@@ -73,6 +73,7 @@ class GeneralDistillConfig:
     projection_init: str = "auto"
     output_dir: str = "runs/general"
     backup_every_steps: int = 50
+    log_dir: Optional[str] = None
     seed: int = 0
 
 
@@ -140,6 +141,7 @@ class TaskDistillConfig:
     max_train_examples: Optional[int] = None
     output_dir: str = "runs/student"
     backup_every_steps: int = 50
+    log_dir: Optional[str] = None
     seed: int = 0
     data_dir: Optional[str] = None
     pruning_sparsity: float = 0.0
@@ -150,7 +152,7 @@ class TaskDistillConfig:
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
-              callbacks=()):
+              callbacks=(), log_dir=None):
     """One distillation step with exact resume (`training.resumable_fit`). When it ends,
     the student's state goes to `<output_dir>/<name>.done.npz`: a rerun after a crash in a
     later step loads it instead of repeating this one. The stage removes these markers
@@ -161,7 +163,9 @@ def _run_step(distiller, batches, output_dir, name, every, label, validation_dat
         distiller.load_student_state(done)
         return None
     history = resumable_fit(distiller, batches, os.path.join(output_dir, f"backup_{name}"), every, label,
-                            validation_data=validation_data, keep_best=keep_best, callbacks=callbacks)
+                            validation_data=validation_data, keep_best=keep_best,
+                            # general distillation has one step: its logs go straight into log_dir
+                            callbacks=list(callbacks) + progress.tensorboard(log_dir, "" if name == "general" else name))
     if keep_best is not None:
         keep_best.restore_into(distiller.student)
     distiller.save_student_state(done)
@@ -213,7 +217,7 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     start = time.time()
     try:
         history = _run_step(distiller, batches, config.output_dir, "general", config.backup_every_steps,
-                            "general distillation", callbacks=callbacks or [])
+                            "general distillation", callbacks=callbacks or [], log_dir=config.log_dir)
     except TrainingError:
         outputs.discard(config.output_dir, _PARTIAL)
         raise
@@ -333,7 +337,8 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         if config.intermediate_epochs > 0:
             distiller.compile(optimizer=_step1_optimizer(config), stage="intermediate")
             _run_step(distiller, batches(config.intermediate_epochs), config.output_dir, "step1",
-                      config.backup_every_steps, "task distillation step 1", callbacks=stage_callbacks())
+                      config.backup_every_steps, "task distillation step 1", callbacks=stage_callbacks(),
+                      log_dir=config.log_dir)
 
         if config.prediction_epochs > 0:
             distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
@@ -347,7 +352,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                  model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
             _run_step(distiller, batches(config.prediction_epochs), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
-                      keep_best=keep_best, callbacks=stage_callbacks())
+                      keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir)
     except TrainingError:
         outputs.discard(config.output_dir, _PARTIAL)
         raise

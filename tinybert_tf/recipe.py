@@ -47,6 +47,8 @@ class RecipeConfig:
         export_variants: TFLite variants exported (and validated) for student and teacher
             (empty: stop after the table); the student's `dynamic_int8` becomes the app bundle.
         bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
+        log_dir: one TensorBoard tree for the run: `teacher/`, `general/`, `student/step1`,
+            `student/step2` (and the CLI's plain log, `tinybert-tf.log`).
     """
 
     teacher: str = "minilm-l6"
@@ -75,6 +77,7 @@ class RecipeConfig:
     bench_runs: int = 30
     seed: int = 0
     data_dir: Optional[str] = None
+    log_dir: Optional[str] = None
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -118,7 +121,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         print("[recipe] 1/6 fine-tuning the teacher")
         teacher_lib.fine_tune(teacher_lib.FineTuneConfig(
             model=config.teacher, task=config.task, output_dir=teacher_dir, max_length=config.max_length,
-            batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir))
+            batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir,
+            log_dir=_sub(config.log_dir, "teacher")))
 
     student_start = config.student
     if config.general_max_segments > 0:
@@ -130,7 +134,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             distill.general_distill(distill.GeneralDistillConfig(
                 teacher=config.teacher, student=config.student, max_segments=config.general_max_segments,
                 max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
-                learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed))
+                learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed,
+                log_dir=_sub(config.log_dir, "general")))
         student_start = general_dir
 
     augmented = None
@@ -153,7 +158,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             eval_steps=config.eval_steps, intermediate_optimizer=config.intermediate_optimizer,
             prediction_clipping=config.prediction_clipping, regression_target=config.regression_target,
             projection_init=config.projection_init,
-            temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir))
+            temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
+            log_dir=_sub(config.log_dir, "student")))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     table = comparison_table(rows)
@@ -182,6 +188,10 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         print(f"[recipe] app bundle: {os.path.join(out, 'export', 'bundle')}")
     print(table)
     return {name: read_metrics(d) for name, d in rows}
+
+
+def _sub(log_dir: Optional[str], name: str) -> Optional[str]:
+    return os.path.join(log_dir, name) if log_dir else None
 
 
 def count_parameters(directory: str) -> int:

@@ -8,7 +8,7 @@ import time
 from typing import Dict, List, Optional
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained
@@ -110,7 +110,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     monitor, mode = ("val_mse", "min") if task.is_regression else ("val_accuracy", "max")
     best = KeepBest(os.path.join(config.output_dir, "best.weights.h5"), monitor, mode, model=model)
     backup = os.path.join(config.output_dir, "backup")
-    extra = [keras.callbacks.TensorBoard(config.log_dir)] if config.log_dir else []
+    extra = progress.tensorboard(config.log_dir, "")
     start = time.time()
     try:
         history = resumable_fit(trainable, batches, backup, config.backup_every_steps, "fine-tuning",

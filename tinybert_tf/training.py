@@ -11,7 +11,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import EpochSafeBackupAndRestore, KeepBest, fault_injection
 from tinybert_tf.checkpoint import save_pretrained
@@ -103,6 +103,7 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     model(sample[0] if isinstance(sample, tuple) else sample)  # BackupAndRestore needs a built model
     history = model.fit(
         train_ds, validation_data=validation_data, epochs=batches.epochs, steps_per_epoch=batches.steps_per_epoch,
+        verbose=progress.keras_verbose(),
         # Order matters: the best epoch is recorded before the epoch's backup; the resume
         # callback reads the step the backup restored.
         callbacks=[keras.callbacks.TerminateOnNaN()] + ([keep_best] if keep_best else [])

@@ -64,6 +64,7 @@ class PruneConfig:
     augmented_file: Optional[str] = None
     eval_steps: int = 0
     learning_rate: float = 3e-5
+    log_dir: Optional[str] = None
     max_length: int = 128
     batch_size: int = 32
     importance_examples: Optional[int] = None
@@ -121,7 +122,7 @@ def prune_student(config: PruneConfig) -> Dict:
             teacher=config.teacher, student=current, task=config.task, max_length=config.max_length,
             batch_size=config.batch_size, intermediate_epochs=config.intermediate_epochs,
             prediction_epochs=config.prediction_epochs, prediction_learning_rate=config.learning_rate,
-            augmented_file=config.augmented_file, eval_steps=config.eval_steps,
+            augmented_file=config.augmented_file, eval_steps=config.eval_steps, log_dir=config.log_dir,
             pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
             seed=config.seed, data_dir=config.data_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]

@@ -1,0 +1,43 @@
+"""What a run shows while it works: progress bars (tqdm) for the long loops, Keras's
+per-step bar in training, TensorBoard logs when asked. `set_quiet(True)` (the CLI's
+`--quiet`) turns the bars off and training to one line per epoch; results never change."""
+
+import os
+from typing import List, Optional
+
+_QUIET = False
+
+
+def set_quiet(quiet: bool) -> None:
+    global _QUIET
+    _QUIET = bool(quiet)
+
+
+def quiet() -> bool:
+    return _QUIET
+
+
+def keras_verbose():
+    """`fit`'s verbose: the per-step bar, or one line per epoch when quiet."""
+    return 2 if _QUIET else "auto"
+
+
+def bar(total: int, desc: str, unit: str = "it", initial: int = 0):
+    """A tqdm bar on stderr (a no-op bar when quiet)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, initial=initial, disable=_QUIET, file=sys.stderr,
+                dynamic_ncols=True, mininterval=1.0)
+
+
+def tensorboard(log_dir: Optional[str], name: str, every: int = 50) -> List:
+    """A Keras TensorBoard callback writing to `log_dir/name` (every loss term the model
+    logs, the learning rate, dev metrics; per epoch and every `every` steps), or [] when
+    `log_dir` is None."""
+    if not log_dir:
+        return []
+    from tinybert_tf.backend import keras
+
+    return [keras.callbacks.TensorBoard(os.path.join(log_dir, name), update_freq=every, profile_batch=0)]
