@@ -80,6 +80,32 @@ def test_load_task_from_directory(tmp_path):
     assert task.label_names == ["great", "other"] and len(task.dev) == 3 and len(task.test) == 6
 
 
+def test_task_json_names_columns_labels_and_regression(tmp_path):
+    import json
+
+    d = tmp_path / "reviews"
+    d.mkdir()
+    rows = [{"review": f"tea {i}", "stars": str(1 + i % 3), "other": "x"} for i in range(12)]
+    (d / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (d / "task.json").write_text(json.dumps({"text_column": "review", "label_column": "stars",
+                                             "labels": ["3", "2", "1"]}))
+    task = data.load_task(str(d))
+    assert task.label_names == ["3", "2", "1"] and task.train.texts[0].startswith("tea")
+    labels = np.concatenate([task.train.labels, task.dev.labels])
+    assert sorted(set(labels.tolist())) == [0, 1, 2]
+    # The same folder as a regression task.
+    (d / "task.json").write_text(json.dumps({"text_column": "review", "label_column": "stars", "regression": True}))
+    task = data.load_task(str(d))
+    assert task.is_regression and task.label_names == [] and set(task.train.labels.tolist()) <= {1.0, 2.0, 3.0}
+    # Mistakes in task.json are named.
+    (d / "task.json").write_text(json.dumps({"text_col": "review"}))
+    with pytest.raises(data.DataError, match="use only the keys label_column, labels, regression"):
+        data.load_task(str(d))
+    (d / "task.json").write_text(json.dumps({"text_column": "review", "label_column": "stars", "labels": ["1", "2"]}))
+    with pytest.raises(data.DataError, match="not in the label list"):
+        data.load_task(str(d))
+
+
 def test_bad_files_give_clear_errors(tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("text,label\ncaf\xe9,pos\n".encode("latin-1"))

@@ -81,7 +81,8 @@ def load_text_file(
     missing = [c for c in wanted if c not in rows[0]]
     if missing:
         raise DataError(f"{path} has no column(s) {missing}; it has {sorted(rows[0])}. "
-                        "Name the right ones with text_column/text_pair_column/label_column.")
+                        "Name the right ones in the task folder's task.json (text_column, text_pair_column, "
+                        "label_column; Python API: the same arguments).")
     texts, pairs, raw_labels, empty, unlabelled = [], [] if text_pair_column else None, [], [], []
     for n, row in enumerate(rows, 1):
         text = row.get(text_column)
@@ -111,7 +112,8 @@ def load_text_file(
     unknown = sorted(set(raw_labels) - set(index))
     if unknown:
         raise DataError(f"{path}: labels {unknown[:10]} are not in the label list {list(label_names)}; "
-                        "fix those rows, or (Python API) pass every label in label_names=[...].")
+                        "fix those rows, or list every label in the task folder's task.json "
+                        '({"labels": [...]}; Python API: label_names=[...]).')
     return Examples(texts, np.asarray([index[v] for v in raw_labels], np.int64), pairs)
 
 

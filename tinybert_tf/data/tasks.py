@@ -1,5 +1,6 @@
 """`load_task`: a task by name: the embedded default, a GLUE task, or a folder of files."""
 
+import json
 import os
 from typing import Optional
 
@@ -14,7 +15,9 @@ def load_task(name: str = "fine_foods", data_dir: Optional[str] = None, dev_frac
               seed: int = 0) -> TaskData:
     """`fine_foods` (embedded), `stsb` (STS Benchmark, fetched by `make setup`; pairs,
     regression), `glue/<task>` (TFDS), or a directory with train/dev/test files (`.csv`,
-    `.tsv` or `.jsonl`; columns text[, text_pair], label)."""
+    `.tsv` or `.jsonl`; columns text[, text_pair], label, or as the folder's `task.json`
+    says: {"text_column", "text_pair_column", "label_column", "labels": [...],
+    "regression": true|false}, read by every stage alike)."""
     if name == "fine_foods":
         return load_fine_foods(dev_fraction, seed)
     if name == "stsb":
@@ -30,8 +33,37 @@ def load_task(name: str = "fine_foods", data_dir: Optional[str] = None, dev_frac
                     break
         if "train" not in found:
             raise DataError(f"{name} has no train.jsonl/.csv/.tsv; a task directory needs at least a train file.")
-        pair = "text_pair" if "text_pair" in _header(found["train"]) else None
+        spec = _task_spec(name)
+        if "text_pair_column" not in spec and "text_pair" in _header(found["train"]):
+            spec["text_pair_column"] = "text_pair"
+        labels = spec.pop("labels", None)
         return load_files(found["train"], found.get("dev"), found.get("test"), dev_fraction, seed,
-                          text_pair_column=pair)
+                          label_names=labels, **spec)
     raise DataError(f"Unknown task {name!r}: use 'fine_foods', 'stsb', 'glue/<task>' or a directory of "
                     "train/dev/test files.")
+
+
+TASK_SPEC = "task.json"
+_SPEC_KEYS = {"text_column", "text_pair_column", "label_column", "labels", "regression"}
+
+
+def _task_spec(folder: str) -> dict:
+    """The folder's `task.json` (its columns, label list, regression), or {}."""
+    path = os.path.join(folder, TASK_SPEC)
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            spec = json.load(f)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path} is not valid JSON ({e}); fix it or delete it.") from None
+    if not isinstance(spec, dict) or set(spec) - _SPEC_KEYS:
+        raise DataError(f"{path}: use only the keys {', '.join(sorted(_SPEC_KEYS))} "
+                        f"(found {', '.join(sorted(spec)) if isinstance(spec, dict) else type(spec).__name__}).")
+    labels = spec.get("labels")
+    if labels is not None and (not isinstance(labels, list) or len(labels) < 2 or spec.get("regression")):
+        raise DataError(f"{path}: \"labels\" must list at least two label names, in id order (none for "
+                        "regression).")
+    if labels is not None:
+        spec["labels"] = [str(label) for label in labels]
+    return spec
