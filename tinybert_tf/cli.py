@@ -291,6 +291,7 @@ def build_parser(only="all"):
     ev.add_argument("--split", default="test", choices=["train", "dev", "test"])
     ev.add_argument("--max-length", type=int, default=None, help="default: the length it was trained with")
     ev.add_argument("--data-dir", default=None, help="TFDS data directory (GLUE)")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=_cmd_evaluate)
     return parser
 

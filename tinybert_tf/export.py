@@ -26,7 +26,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf import qat
 from tinybert_tf.backend import tf
 from tinybert_tf.bundle import BUNDLE_FORMAT_VERSION, read_bundle  # noqa: F401  (read_bundle: re-exported)
@@ -112,14 +112,21 @@ def interpreter(flatbuffer: bytes, threads: int = 1):
     return Interpreter(model_content=flatbuffer, num_threads=threads)
 
 
-def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1) -> np.ndarray:
-    """Run a TFLite classifier over int32 features (dict of (N, S) arrays, Keras names)."""
+def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1,
+                  desc: Optional[str] = None) -> np.ndarray:
+    """Run a TFLite classifier over int32 features (dict of (N, S) arrays, Keras names);
+    with `desc`, a progress bar of that name."""
     runner = interpreter(flatbuffer).get_signature_runner()
     n = len(next(iter(features.values())))
+    shown = progress.bar(n, desc, unit="example") if desc else None
     out = []
     for start in range(0, n, batch_size):
         batch = signature_inputs(runner, {k: v[start:start + batch_size] for k, v in features.items()})
         out.append(np.asarray(list(runner(**batch).values())[0]))
+        if shown:
+            shown.update(len(out[-1]))
+    if shown:
+        shown.close()
     return np.concatenate(out)
 
 
@@ -221,7 +228,8 @@ def export_model(config: ExportConfig) -> Dict:
         flatbuffer = to_tflite(source, variant, config.seq_len or None, config.input_names,
                                representative if variant == "full_int8" else None)
         parity = float(np.max(np.abs(tflite_logits(flatbuffer, dev_x, batch_size=16) - reference)))
-        test = compute_metrics(tflite_logits(flatbuffer, test_x, batch_size=50), task.test.labels,
+        test = compute_metrics(tflite_logits(flatbuffer, test_x, batch_size=50, desc=f"validate {variant}"),
+                               task.test.labels,
                                task.is_regression)
         key = "accuracy" if "accuracy" in test else "pearson"
         drop = keras_test[key] - test[key]

@@ -41,3 +41,21 @@ def tensorboard(log_dir: Optional[str], name: str, every: int = 50) -> List:
     from tinybert_tf.backend import keras
 
     return [keras.callbacks.TensorBoard(os.path.join(log_dir, name), update_freq=every, profile_batch=0)]
+
+
+def keras_predict_bar(total_batches: int, desc: str):
+    """A Keras callback showing `predict`'s progress on stderr (Keras's own bar writes to
+    stdout, where commands print their results)."""
+    from tinybert_tf.backend import keras
+
+    class _Bar(keras.callbacks.Callback):
+        def on_predict_begin(self, logs=None):
+            self.bar = bar(total_batches, desc, unit="batch")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self.bar.update(1)
+
+        def on_predict_end(self, logs=None):
+            self.bar.close()
+
+    return _Bar()

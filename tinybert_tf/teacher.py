@@ -146,7 +146,8 @@ def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_
     if pretrained.labels and task_data.label_names and pretrained.labels != task_data.label_names:
         raise ValueError(f"{model_dir} was trained with labels {pretrained.labels}, task {task!r} has "
                          f"{task_data.label_names}.")
-    return evaluate_model(pretrained.classifier, pretrained.tokenizer, task_data.split(split), max_length, task_data)
+    return evaluate_model(pretrained.classifier, pretrained.tokenizer, task_data.split(split), max_length, task_data,
+                          desc=f"evaluate {split}")
 
 
 def _trained_max_length(model_dir, default=128):

@@ -118,11 +118,13 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     return history
 
 
-def predict_logits(model, tokenizer, examples, max_length=128, batch_size=64) -> np.ndarray:
+def predict_logits(model, tokenizer, examples, max_length=128, batch_size=64, desc=None) -> np.ndarray:
+    """The model's logits for `examples`; with `desc`, a progress bar of that name (stderr)."""
     ds = data_lib.make_dataset(examples, tokenizer, max_length, batch_size, with_labels=False)
-    return model.predict(ds, verbose=0)
+    shown = [progress.keras_predict_bar(-(-len(examples) // batch_size), desc)] if desc else []
+    return model.predict(ds, verbose=0, callbacks=shown)
 
 
-def evaluate_model(model, tokenizer, examples, max_length, task) -> Dict[str, float]:
-    logits = predict_logits(model, tokenizer, examples, max_length)
+def evaluate_model(model, tokenizer, examples, max_length, task, desc=None) -> Dict[str, float]:
+    logits = predict_logits(model, tokenizer, examples, max_length, desc=desc)
     return compute_metrics(logits, examples.labels, task.is_regression)
