@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import signal
-from typing import Iterable
+from typing import Iterable, Optional
 
 from tinybert_tf.errors import TinyBertError
 
@@ -135,7 +135,8 @@ def input_fingerprints(settings: dict) -> dict:
             if isinstance(v, str) and v and os.path.exists(v)}
 
 
-def guard_settings(settings_path: str, stage: str, settings: dict, where: str, hint: str = "") -> bool:
+def guard_settings(settings_path: str, stage: str, settings: dict, where: str, hint: str = "",
+                   defaults: Optional[dict] = None) -> bool:
     """Record `settings` (and the fingerprints of the files and folders they name) at
     `settings_path`, or check them against the ones recorded there. Returns True when a
     record with the same settings and inputs existed (a rerun: resume or reuse).
@@ -159,7 +160,11 @@ def guard_settings(settings_path: str, stage: str, settings: dict, where: str, h
                               f"Pass another output path{f' ({hint})' if hint else ''}, or delete it to start over.")
 
         old = before.get("settings", {})
-        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        # A setting added in a later version matches a record that predates it when it
+        # has its default (the behaviour the older code had).
+        changed = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k)
+                         and not (k not in old and defaults is not None and k in defaults
+                                  and settings.get(k) == defaults[k]))
         if changed:
             refuse("with other settings (" + ", ".join(f"{k}: {old.get(k)!r} -> {settings.get(k)!r}"
                                                          for k in changed) + ")")
@@ -180,8 +185,14 @@ def prepare_output_dir(output_dir: str, stage: str, config, free: Iterable[str] 
     check_not_a_file(output_dir)
     os.makedirs(output_dir, exist_ok=True)
     remove_stale_partials(output_dir)
+    defaults = None
+    if dataclasses.is_dataclass(config):
+        try:
+            defaults = settings_of(type(config)(), free)
+        except (TypeError, ValueError):  # a config with required fields
+            defaults = None
     return guard_settings(os.path.join(output_dir, SETTINGS_FILE), stage, settings_of(config, free),
-                          output_dir, hint)
+                          output_dir, hint, defaults)
 
 
 def remove_stale_partials(directory: str, suffix: str = "") -> None:
