@@ -39,6 +39,9 @@ class RecipeConfig:
             paper's: 20 copies, 10 + 3 epochs; days on 2 cores, meant for a GPU). Fields
             left unset (None) take the preset's value; set ones win.
         num_augmented: N_a augmented copies per training example (0: no augmentation).
+        augment_model: the model whose MLM head (single-piece words) and word embeddings
+            (the rest) propose replacements, e.g. `tinybert-tf mlm-head` output; default:
+            the fine-tuned teacher (embedding neighbours only: MiniLM has no MLM head).
         intermediate_epochs, prediction_epochs: task distillation steps 1 and 2.
         eval_steps: step 2 also evaluates on dev every N steps and keeps the best (0: at
             epoch ends only).
@@ -63,6 +66,7 @@ class RecipeConfig:
     general_learning_rate: float = 5e-5
     preset: str = "demo"
     num_augmented: Optional[int] = None
+    augment_model: Optional[str] = None
     replace_prob: float = 0.4
     top_k: int = 15
     intermediate_epochs: Optional[int] = None
@@ -142,7 +146,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     if config.num_augmented > 0:
         print("[recipe] 3/6 data augmentation")
         augmented = augment_lib.augment_task(augment_lib.AugmentConfig(
-            teacher=teacher_dir, task=config.task, output_file=os.path.join(out, "augmented", "train.jsonl"),
+            teacher=config.augment_model or teacher_dir, task=config.task,
+            output_file=os.path.join(out, "augmented", "train.jsonl"),
             replace_prob=config.replace_prob, num_augmented=config.num_augmented, top_k=config.top_k,
             seed=config.seed, data_dir=config.data_dir))
 
