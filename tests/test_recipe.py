@@ -13,28 +13,33 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     args = ["recipe", "--teacher", pretrained_dir, "--task", toy_task_dir, "--student", "teacher-l2",
             "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
             "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
-            "--prediction-epochs", "2", "--export-variants", "float32,dynamic_int8", "--bench-runs", "2"]
+            "--prediction-epochs", "2", "--prune-hidden-size", "24", "--prune-heads-fraction", "0.5",
+            "--prune-ffn-fraction", "0.5", "--prune-vocabulary", "--export-variants", "float32,dynamic_int8",
+            "--bench-runs", "2"]
     assert cli.main(args) == 0
     for part in ("teacher", "general", "student"):
         assert os.path.isfile(os.path.join(out, part, "metrics.json")), part
     assert os.path.isfile(os.path.join(out, "augmented", "train.jsonl"))
     table = open(os.path.join(out, "comparison.md")).read().splitlines()
     assert table[0].startswith("| model | layers | hidden | parameters | test accuracy | test F1")
-    teacher_row, student_row = table[2].split("|"), table[3].split("|")
+    teacher_row, student_row, pruned_row = table[2].split("|"), table[3].split("|"), table[4].split("|")
     assert teacher_row[2].strip() == "4" and student_row[2].strip() == "2"  # layers
+    assert pruned_row[1].strip() == "pruned" and pruned_row[3].strip() == "24"  # hidden size
     assert teacher_row[-2].strip() == "100.0%"
     # Parameters are read from the saved safetensors: the 2-layer student is smaller.
     assert recipe.count_parameters(os.path.join(out, "student")) < recipe.count_parameters(os.path.join(out, "teacher"))
 
-    # Export and benchmark: the student's bundle, both models timed.
+    # Export and benchmark: the pruned student's bundle (its pruned vocabulary), both models timed.
     assert os.path.isfile(os.path.join(out, "export", "bundle", "bundle.json"))
+    bundle_vocab = open(os.path.join(out, "export", "bundle", "vocab.txt")).read().splitlines()
+    assert len(bundle_vocab) == json.load(open(os.path.join(out, "pruned", "config.json")))["vocab_size"] < 126
     bench = open(os.path.join(out, "bench", "bench.md")).read()
     assert "| teacher | float32 |" in bench and "| student | dynamic_int8 |" in bench
 
     capsys.readouterr()
     assert cli.main(args) == 0  # finished stages are reused, not repeated
     printed = capsys.readouterr().out
-    assert printed.count("reusing") >= 6, printed
+    assert printed.count("reusing") >= 7, printed
 
     # Other settings in the same folder would silently reuse stages made differently: refused.
     assert cli.main(args[:-2] + ["--bench-runs", "0", "--student", "teacher-l1"]) == 2

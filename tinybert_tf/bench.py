@@ -72,10 +72,13 @@ def _parse_exports(text: str) -> List[tuple]:
     return pairs
 
 
-def measure(path: str, seq_lens: List[int], threads: int, warmup: int, runs: int) -> Dict:
-    """Time one .tflite file in a subprocess; returns {"latency": [...], "peak_rss_mb": x}."""
+def measure(path: str, seq_lens: List[int], threads: int, warmup: int, runs: int,
+            special_ids: Optional[tuple] = None) -> Dict:
+    """Time one .tflite file in a subprocess; returns {"latency": [...], "peak_rss_mb": x}.
+    `special_ids`: the model's ([UNK], [CLS], [SEP]) ids (default BERT-base's)."""
+    extra = [",".join(map(str, special_ids))] if special_ids else []
     proc = subprocess.run([sys.executable, _CHILD, path, ",".join(map(str, seq_lens)), str(threads),
-                           str(warmup), str(runs)], capture_output=True, text=True)
+                           str(warmup), str(runs)] + extra, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"Benchmarking {path} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -102,7 +105,7 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
                 raise FileNotFoundError(f"{path} is missing though {directory}/export_report.json lists it: the "
                                         f"export was moved or cut short. Export again into a new folder "
                                         f"(tinybert-tf export --output-dir ...) and bench that.")
-            measured = measure(path, seq_lens, config.threads, config.warmup, config.runs)
+            measured = measure(path, seq_lens, config.threads, config.warmup, config.runs, _special_ids(report))
             for lat in measured["latency"]:
                 results.append({
                     "model": name, "variant": variant, "file": path, "size_mb": os.path.getsize(path) / 1e6,
@@ -116,6 +119,14 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
         "batch": 1, "threads": config.threads, "warmup": config.warmup, "runs": config.runs}, "results": results}
     write_outputs(data, config.output_dir)
     return data
+
+
+def _special_ids(report: Dict) -> Optional[tuple]:
+    """([UNK], [CLS], [SEP]) ids of an exported model (a pruned vocabulary renumbers them)."""
+    tokens = report.get("special_tokens") or {}
+    if all(t in tokens for t in ("[UNK]", "[CLS]", "[SEP]")):
+        return tokens["[UNK]"], tokens["[CLS]"], tokens["[SEP]"]
+    return None
 
 
 def _reference(results: List[Dict]) -> Dict:

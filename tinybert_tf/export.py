@@ -217,7 +217,8 @@ def export_model(config: ExportConfig) -> Dict:
 
     report = {"model": config.model, "keras_test": keras_test, "max_length": config.max_length,
               "max_position_embeddings": loaded.config.max_position_embeddings,
-              "seq_len": config.seq_len or None, "input_names": config.input_names, "variants": {}}
+              "seq_len": config.seq_len or None, "input_names": config.input_names,
+              "special_tokens": _special_tokens(tokenizer), "variants": {}}
     written = {}
     for variant in variants:
         start = time.time()
@@ -282,6 +283,11 @@ def _quantization_aware(model, task, tokenizer, length, dev_x, test_x, config: E
                             "keras_test": test, "seconds": round(time.time() - start, 1)}
 
 
+def _special_tokens(tokenizer) -> Dict[str, int]:
+    ids = tokenizer.get_vocab()
+    return {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids}
+
+
 def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict) -> str:
     """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract."""
     # bundle.json last: a bundle with it is complete (`read_bundle` checks the rest).
@@ -293,7 +299,6 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
     labels = loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
     outputs.write_text(os.path.join(directory, "labels.txt"), "".join(label + "\n" for label in labels))
     names = _input_names(config.input_names)
-    ids = tokenizer.get_vocab()
     meta = {
         "format_version": BUNDLE_FORMAT_VERSION,
         "model_file": "model.tflite", "vocab_file": "vocab.txt", "labels_file": "labels.txt",
@@ -304,7 +309,7 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
                         "token_type_ids": names["token_type_ids"]},
         "output_name": "logits", "output_kind": "logits" if loaded.classifier.num_labels > 1 else "regression",
         "labels": labels,
-        "special_tokens": {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids},
+        "special_tokens": _special_tokens(tokenizer),
         "test_accuracy": validation["test"].get("accuracy"),
         "parity_max_abs_logit_diff": validation["parity_max_abs_logit_diff"],
         "source_model": loaded.directory,

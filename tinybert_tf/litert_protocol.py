@@ -12,11 +12,16 @@ import time
 import numpy as np
 
 
-def default_inputs(seq_len):
-    """[CLS] [UNK]... [SEP], every position attended: BERT-base ids, valid in any vocabulary
-    of that layout; the timing does not depend on the ids."""
-    ids = np.full((1, seq_len), 100, dtype=np.int32)
-    ids[0, 0], ids[0, -1] = 101, 102
+# [UNK], [CLS], [SEP] in BERT-base's layout (and MiniLM's); a pruned vocabulary has others.
+BERT_SPECIAL_IDS = (100, 101, 102)
+
+
+def default_inputs(seq_len, special_ids=BERT_SPECIAL_IDS):
+    """[CLS] [UNK]... [SEP], every position attended; `special_ids` = the model's (unk, cls,
+    sep) ids. The timing does not depend on the ids, but they must exist in its vocabulary."""
+    unk, cls, sep = special_ids
+    ids = np.full((1, seq_len), unk, dtype=np.int32)
+    ids[0, 0], ids[0, -1] = cls, sep
     return {"input_ids": ids, "attention_mask": np.ones((1, seq_len), np.int32),
             "token_type_ids": np.zeros((1, seq_len), np.int32)}
 
@@ -31,12 +36,12 @@ def signature_inputs(runner, features):
             for k, v in features.items()}
 
 
-def time_model(flatbuffer, seq_len, runs=50, warmup=5, threads=1, features=None):
+def time_model(flatbuffer, seq_len, runs=50, warmup=5, threads=1, features=None, special_ids=BERT_SPECIAL_IDS):
     """Batch 1 at `seq_len`: `warmup` untimed runs, then `runs` timed; milliseconds."""
     from ai_edge_litert.interpreter import Interpreter
 
     runner = Interpreter(model_content=flatbuffer, num_threads=threads).get_signature_runner()
-    inputs = signature_inputs(runner, features if features is not None else default_inputs(seq_len))
+    inputs = signature_inputs(runner, features if features is not None else default_inputs(seq_len, special_ids))
     for _ in range(warmup):
         runner(**inputs)
     times = []
@@ -58,9 +63,11 @@ def peak_rss_mb():
     return None
 
 
-if __name__ == "__main__":  # python litert_protocol.py MODEL SEQ_LENS THREADS WARMUP RUNS
+if __name__ == "__main__":  # python litert_protocol.py MODEL SEQ_LENS THREADS WARMUP RUNS [UNK,CLS,SEP]
     path, seqs, threads, warmup, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    special = tuple(int(i) for i in sys.argv[6].split(",")) if len(sys.argv) > 6 else BERT_SPECIAL_IDS
     with open(path, "rb") as f:
         model = f.read()
-    latency = [time_model(model, int(s), runs=runs, warmup=warmup, threads=threads) for s in seqs.split(",")]
+    latency = [time_model(model, int(s), runs=runs, warmup=warmup, threads=threads, special_ids=special)
+               for s in seqs.split(",")]
     print(json.dumps({"latency": latency, "peak_rss_mb": peak_rss_mb()}))

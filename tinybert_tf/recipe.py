@@ -47,6 +47,16 @@ class RecipeConfig:
             epoch ends only).
         intermediate_optimizer, prediction_clipping, regression_target, projection_init:
             passed to task distillation (see `tinybert-tf distill-task --help`).
+        prune_hidden_size: > 0 adds a pruning stage after task distillation (`pruned/`,
+            `tinybert-tf prune`): the student narrowed to this hidden size, with
+            `prune_heads_fraction` of its heads and `prune_ffn_fraction` of its FFN
+            neurons removed, recovered by task distillation (`prune_epochs` epochs of each
+            step, on the augmented data), vocabulary pruned with `prune_vocabulary`. The
+            pruned student is then the one exported (its bundle is the app's).
+        prune_heads_fraction: share of heads removed in every layer by the pruning stage.
+        prune_ffn_fraction: share of FFN neurons removed in every layer by the pruning stage.
+        prune_vocabulary: the pruning stage also keeps only the WordPieces the task uses.
+        prune_epochs: recovery epochs of each task-distillation step in the pruning stage.
         export_variants: TFLite variants exported (and validated) for student and teacher
             (empty: stop after the table); the student's `dynamic_int8` becomes the app bundle.
         bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
@@ -77,6 +87,11 @@ class RecipeConfig:
     prediction_clipping: str = "global"
     regression_target: str = "teacher"
     projection_init: str = "auto"
+    prune_hidden_size: int = 0
+    prune_heads_fraction: float = 0.0
+    prune_ffn_fraction: float = 0.0
+    prune_vocabulary: bool = False
+    prune_epochs: int = 1
     export_variants: str = "float32,float16,dynamic_int8,full_int8"
     bench_runs: int = 30
     seed: int = 0
@@ -167,6 +182,26 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             log_dir=_sub(config.log_dir, "student")))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
+    shipped = student_dir
+    if config.prune_hidden_size > 0:
+        pruned_dir = os.path.join(out, "pruned")
+        if outputs.is_finished(pruned_dir):
+            print(f"[recipe] pruning: {pruned_dir} is done already; reusing it.")
+        else:
+            print(f"[recipe] 4b/6 pruning the student (hidden {config.prune_hidden_size}, heads "
+                  f"-{config.prune_heads_fraction:.0%}, FFN -{config.prune_ffn_fraction:.0%}) and recovering it")
+            from tinybert_tf import prune
+
+            prune.prune_student(prune.PruneConfig(
+                model=student_dir, teacher=teacher_dir, task=config.task, output_dir=pruned_dir,
+                heads_fraction=config.prune_heads_fraction, ffn_fraction=config.prune_ffn_fraction,
+                hidden_size=config.prune_hidden_size, vocabulary=config.prune_vocabulary,
+                intermediate_epochs=config.prune_epochs, prediction_epochs=config.prune_epochs,
+                augmented_file=augmented, eval_steps=config.eval_steps, max_length=config.max_length,
+                batch_size=config.batch_size, seed=config.seed, data_dir=config.data_dir,
+                log_dir=_sub(config.log_dir, "pruned")))
+        rows.append(("pruned", pruned_dir))
+        shipped = pruned_dir
     table = comparison_table(rows)
     with open(os.path.join(out, "comparison.md"), "w", encoding="utf-8") as f:
         f.write(table + "\n")
@@ -174,7 +209,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     if config.export_variants:
         variants = config.export_variants
         bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
-        for name, model_dir, export_dir in (("student", student_dir, os.path.join(out, "export")),
+        for name, model_dir, export_dir in (("student", shipped, os.path.join(out, "export")),
                                             ("teacher", teacher_dir, os.path.join(out, "export_teacher"))):
             if os.path.isfile(os.path.join(export_dir, "export_report.json")):
                 print(f"[recipe] export: {export_dir} exists; reusing it.")
