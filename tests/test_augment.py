@@ -54,6 +54,34 @@ def test_mlm_head_proposes_single_piece_words(teacher_dir, config):
     assert augmenter.augment("great tea", 1, 1.0) == ["great great"]
 
 
+def test_mlm_candidates_equal_the_full_sequence_head(teacher_dir, config):
+    """The head runs only at [MASK] positions; the candidates are those of the full output."""
+    h, v = config.hidden_size, config.vocab_size
+    path = os.path.join(teacher_dir, "model.safetensors")
+    tensors = {"bert." + k: t for k, t in load_file(path).items()}
+    rng = np.random.default_rng(0)
+    tensors.update({
+        "cls.predictions.transform.dense.weight": rng.normal(0, 0.3, (h, h)).astype(np.float32),
+        "cls.predictions.transform.dense.bias": np.zeros(h, np.float32),
+        "cls.predictions.transform.LayerNorm.weight": np.ones(h, np.float32),
+        "cls.predictions.transform.LayerNorm.bias": np.zeros(h, np.float32),
+        "cls.predictions.bias": rng.normal(0, 1.0, v).astype(np.float32),
+    })
+    save_file(tensors, path)
+    pretrained = load_pretrained(teacher_dir)
+    augmenter = Augmenter(pretrained, top_k=5, seed=0)
+    words = "the tea is sweet and the snack is great".split()
+    got = augmenter._mlm_candidates(words, [1, 3, 8])
+    tok = pretrained.tokenizer
+    masked = [" ".join(words[:p] + ["[MASK]"] + words[p + 1:]) for p in (1, 3, 8)]
+    batch = tok(masked, [" ".join(words)] * 3, max_length=64, padding="longest")
+    full = pretrained.mlm_head(pretrained.encoder(batch)["sequence_output"]).numpy()
+    for row, p in enumerate((1, 3, 8)):
+        at = int(np.where(batch["input_ids"][row] == tok.hf_tokenizer.mask_token_id)[0][0])
+        top = [augmenter.id_to_token[int(t)] for t in np.argsort(-full[row, at])[:6]]
+        assert got[p] == [t for t in top if t.isalpha()][:5]
+
+
 def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
     out = str(tmp_path / "aug.jsonl")
     config = AugmentConfig(teacher=teacher_dir, task=toy_task_dir, output_file=out, num_augmented=3, top_k=4,

@@ -116,15 +116,24 @@ class Augmenter:
         pieces = len(self.tokenizer.hf_tokenizer(original, add_special_tokens=False)["input_ids"])
         batch = self.tokenizer(texts, [original] * len(texts), max_length=min(self.tokenizer.model_max_length,
                                                                               2 * pieces + 3), padding="longest")
-        logits = self.mlm_head(self.encoder(batch)["sequence_output"]).numpy()
+        states = self.encoder(batch)["sequence_output"].numpy()
         mask_id = self.tokenizer.hf_tokenizer.mask_token_id
-        out = {}
-        for row, pos in enumerate(positions):
+        rows, at = [], []
+        for row in range(len(positions)):
             where = np.where(batch["input_ids"][row] == mask_id)[0]
             if len(where):
-                top = np.argsort(-logits[row, where[0]])[: self.top_k + 1]
-                tokens = [self.id_to_token[int(t)] for t in top]
-                out[pos] = [t for t in tokens if t.isalpha()][: self.top_k]
+                rows.append(row)
+                at.append(where[0])
+        if not rows:
+            return {}
+        # The vocabulary-sized head only at the [MASK] positions (not every position of every
+        # copy: for a 200-token review that is ~400x less work), same logits.
+        logits = self.mlm_head(states[rows, at][:, None, :]).numpy()[:, 0]
+        out = {}
+        for row, scores in zip(rows, logits):
+            top = np.argsort(-scores)[: self.top_k + 1]
+            tokens = [self.id_to_token[int(t)] for t in top]
+            out[positions[row]] = [t for t in tokens if t.isalpha()][: self.top_k]
         return out
 
     def augment(self, text: str, copies: int, replace_prob: float) -> List[str]:
