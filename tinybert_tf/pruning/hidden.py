@@ -19,9 +19,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from tinybert_tf.backend import keras, tf
 from tinybert_tf.models import BertClassifier
 from tinybert_tf.pruning.rebuild import rebuilt_classifier
+from tinybert_tf.pruning.structured import task_loss_gradients
 
 
 def _layer_norms(encoder) -> List:
@@ -36,17 +36,7 @@ def hidden_importance(classifier: BertClassifier, features: Dict[str, np.ndarray
     norms = _layer_norms(classifier.encoder)
     variables = [v for n in norms for v in (n.gamma, n.beta)]
     scores = np.zeros(classifier.encoder.config.hidden_size)
-    regression = classifier.num_labels == 1
-    for start in range(0, len(labels), batch_size):
-        x = {k: v[start:start + batch_size] for k, v in features.items()}
-        y = labels[start:start + batch_size]
-        with tf.GradientTape() as tape:
-            logits = classifier(x, training=False)
-            if regression:
-                loss = tf.reduce_mean(tf.square(logits[:, 0] - y))
-            else:
-                loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-        grads = tape.gradient(loss, variables)
+    for grads in task_loss_gradients(classifier, features, labels, variables, batch_size):
         scores += np.abs(sum((v * g).numpy() for v, g in zip(variables, grads)))
     return scores
 

@@ -18,6 +18,23 @@ from tinybert_tf.models import BertClassifier
 from tinybert_tf.pruning.rebuild import rebuilt_classifier
 
 
+def task_loss_gradients(classifier: BertClassifier, features: Dict[str, np.ndarray], labels: np.ndarray,
+                        variables, batch_size: int = 8):
+    """Per batch of labelled data, the gradients of the task loss (cross-entropy; MSE for
+    regression) with respect to `variables`: what the first-order importances sum."""
+    regression = classifier.num_labels == 1
+    for start in range(0, len(labels), batch_size):
+        x = {k: v[start:start + batch_size] for k, v in features.items()}
+        y = labels[start:start + batch_size]
+        with tf.GradientTape() as tape:
+            logits = classifier(x, training=False)
+            if regression:
+                loss = tf.reduce_mean(tf.square(logits[:, 0] - y))
+            else:
+                loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+        yield tape.gradient(loss, variables)
+
+
 def importance_scores(classifier: BertClassifier, features: Dict[str, np.ndarray], labels: np.ndarray,
                       batch_size: int = 8):
     """Michel et al. (2019) importance of every head and FFN neuron on labelled data.
@@ -31,18 +48,7 @@ def importance_scores(classifier: BertClassifier, features: Dict[str, np.ndarray
         ffn_kernels.append(encoder.get_layer(f"layer_{i}_output").kernel)
     heads = [np.zeros(k.shape[0]) for k in out_kernels]
     neurons = [np.zeros(k.shape[0]) for k in ffn_kernels]
-    regression = classifier.num_labels == 1
-    n = len(labels)
-    for start in range(0, n, batch_size):
-        x = {k: v[start:start + batch_size] for k, v in features.items()}
-        y = labels[start:start + batch_size]
-        with tf.GradientTape() as tape:
-            logits = classifier(x, training=False)
-            if regression:
-                loss = tf.reduce_mean(tf.square(logits[:, 0] - y))
-            else:
-                loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-        grads = tape.gradient(loss, out_kernels + ffn_kernels)
+    for grads in task_loss_gradients(classifier, features, labels, out_kernels + ffn_kernels, batch_size):
         for i, (k, g) in enumerate(zip(out_kernels, grads[:len(out_kernels)])):
             heads[i] += np.abs((k * g).numpy().sum(axis=(1, 2)))       # (heads, head_size, hidden)
         for i, (k, g) in enumerate(zip(ffn_kernels, grads[len(out_kernels):])):
