@@ -9,6 +9,11 @@ RUN_DIR ?= runs/demo
 MAX_LENGTH ?= 128
 EPOCHS ?= 1
 STUDENT ?= teacher-l4
+# A pruning stage after task distillation (0: none): e.g. PRUNE_HIDDEN=192 PRUNE_HEADS=0.5
+# PRUNE_FFN=0.75 narrows the student and prunes its vocabulary (README "Compression frontier").
+PRUNE_HIDDEN ?= 0
+PRUNE_HEADS ?= 0.5
+PRUNE_FFN ?= 0.75
 
 .PHONY: setup android-tools demo test clean
 
@@ -31,7 +36,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # distillation -> teacher-vs-student table. Rerunning continues where it stopped.
 demo: setup
 	$(VENV)/bin/tinybert-tf recipe --teacher minilm-l6 --task fine_foods --student $(STUDENT) \
-		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --output-dir $(RUN_DIR)
+		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --output-dir $(RUN_DIR) \
+		$(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HIDDEN) --prune-heads-fraction $(PRUNE_HEADS) \
+		--prune-ffn-fraction $(PRUNE_FFN) --prune-vocabulary)
 
 # JDK, JUnit, aapt/apksigner/zipalign (apt) and android.jar + dx (Debian bullseye, unpacked
 # into android_demo/.tools): for the app's JUnit tests and the hand-built APK check.
