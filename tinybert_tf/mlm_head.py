@@ -21,7 +21,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs
+from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.models import BertMaskedLMHead
@@ -39,6 +39,7 @@ class MlmHeadConfig:
         epochs, batch_size, learning_rate: the head's training (Adam) on the masked positions.
         holdout_fraction: the last windows kept out of training to measure accuracy.
         output_dir: where encoder + head are saved (`BertForMaskedLM` layout).
+        log_dir: TensorBoard logs of the head's training.
     """
 
     model: str = "minilm-l6"
@@ -52,6 +53,7 @@ class MlmHeadConfig:
     holdout_fraction: float = 0.05
     output_dir: str = "runs/mlm"
     seed: int = 0
+    log_dir: Optional[str] = None
 
 
 def masked_features(encoder, tokenizer, texts, max_length, mask_prob, seed, batch_size=32):
@@ -116,7 +118,8 @@ def train_mlm_head(config: MlmHeadConfig) -> Dict:
                   metrics=[keras.metrics.SparseTopKCategoricalAccuracy(1, name="top1"),
                            keras.metrics.SparseTopKCategoricalAccuracy(15, name="top15")])
     model.fit(feats[train], targets[train], batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-              validation_data=(feats[held], targets[held]), verbose=2)
+              validation_data=(feats[held], targets[held]), verbose=2,
+              callbacks=progress.tensorboard(config.log_dir, ""))
     scores = model.evaluate(feats[held], targets[held], batch_size=config.batch_size, verbose=0, return_dict=True)
     metrics = {"windows": len(texts), "masked_train": int(train.sum()), "masked_holdout": int(held.sum()),
                "holdout_top1": scores["top1"], "holdout_top15": scores["top15"], "holdout_loss": scores["loss"],
