@@ -82,3 +82,13 @@ def test_help_and_version_do_not_import_tensorflow():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=os.getcwd())
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
     assert "predict" in proc.stdout and "recipe" in proc.stdout
+
+
+def test_fixed_length_bundle_predicts_one_example_at_a_time(exported, tmp_path):
+    task = write_toy_task(tmp_path)
+    export.export_model(export.ExportConfig(model=exported[0], task=task, output_dir=str(tmp_path / "fixed"),
+                                            variants="float32", bundle_variant="float32", max_length=16, seq_len=16,
+                                            parity_examples=4, max_accuracy_drop=1.0))
+    fixed = inference.TextClassifier.from_pretrained(str(tmp_path / "fixed" / "bundle")).predict(TEXTS, batch_size=4)
+    keras = inference.TextClassifier.from_pretrained(exported[0], max_length=16).predict(TEXTS)
+    np.testing.assert_allclose([p.score for p in fixed], [p.score for p in keras], atol=1e-5)

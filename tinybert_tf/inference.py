@@ -169,9 +169,11 @@ def _from_bundle(directory: str, max_length: Optional[int], threads: int) -> Tex
     if meta["fixed_seq_len"]:
         inner = run
 
-        def run(features):  # a fixed-length export takes exactly that many tokens
+        def run(features):  # a fixed-shape export takes one example of exactly that many tokens
             pad = meta["fixed_seq_len"] - features["input_ids"].shape[1]
-            return inner({k: np.pad(v, ((0, 0), (0, pad))) for k, v in features.items()})
+            padded = {k: np.pad(v, ((0, 0), (0, pad))) for k, v in features.items()}
+            return np.concatenate([inner({k: v[i:i + 1] for k, v in padded.items()})
+                                   for i in range(len(padded["input_ids"]))])
     return TextClassifier(run, tokenizer, labels, length, directory)
 
 
@@ -190,12 +192,16 @@ def _from_tflite_file(path: str, max_length: Optional[int], threads: int) -> Tex
     from tinybert_tf.tokenizer import BertTokenizer
 
     source = report["model"]  # the model this file was exported from: its tokenizer and labels
+    if not os.path.isfile(os.path.join(source, "config.json")):
+        raise DataError(f"{report_file} names the model {source!r}, which is not there from this folder; run from "
+                        "where the export was made, or pass the export's bundle/ directory.")
     tokenizer = BertTokenizer.from_pretrained(source)
     with open(os.path.join(source, "config.json"), encoding="utf-8") as f:
         config = json.load(f)
     id2label = config.get("id2label") or {}
-    regression = config.get("problem_type") == "regression" or config.get("num_labels") == 1
-    labels = [] if regression else [id2label.get(str(i), str(i)) for i in range(config.get("num_labels") or 2)]
+    num_labels = config.get("num_labels") or len(id2label) or 2
+    regression = config.get("problem_type") == "regression" or num_labels == 1
+    labels = [] if regression else [id2label.get(str(i), str(i)) for i in range(num_labels)]
     length = _length(max_length, report.get("max_length"), report.get("max_position_embeddings") or 512)
     return TextClassifier(_tflite_runner(path, threads), tokenizer, labels, length, path)
 
