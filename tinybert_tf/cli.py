@@ -14,6 +14,7 @@ import re
 import sys
 import typing
 
+from tinybert_tf import progress
 from tinybert_tf.errors import TinyBertError
 
 
@@ -32,14 +33,15 @@ def _field_docs(doc: str) -> dict:
             continue
         depth = len(line) - len(line.lstrip())
         indent = depth if indent is None else indent
-        entry = re.match(r"^(\w+(?:\s*[,/]\s*`?\w+`?)*): (.*)$", line.strip())  # "a: ..", "a, b: ..", "a / b: .."
+        # "a: ..", "a, b: ..", "a / b: ..", or "a, b:" with the text on the next lines
+        entry = re.match(r"^(\w+(?:\s*[,/]\s*`?\w+`?)*):(?: (.*))?$", line.strip())
         if depth == indent and entry:
             name = [n.strip(" `") for n in re.split(r"[,/]", entry.group(1))]
             for n in name:
-                docs[n] = entry.group(2).strip()
+                docs[n] = (entry.group(2) or "").strip()
         elif depth > indent and name:
             for n in name:
-                docs[n] += " " + line.strip()
+                docs[n] = (docs[n] + " " + line.strip()).strip()
         else:
             break
     return docs
@@ -69,7 +71,9 @@ _GLOSSARY = {
     "heads_fraction": "share of attention heads removed in every layer",
     "ffn_fraction": "share of FFN neurons removed in every layer",
     "projection": "how student states are mapped to the teacher's width: shared, per_layer or none",
-    "projection_init": "the projection's start: auto, identity or glorot",
+    "projection_init": "the projection's start: auto (carried from general distillation when there, else the "
+                       "identity for equal widths, else random), identity or glorot; task distillation also "
+                       "takes carried",
     "threads": "LiteRT interpreter threads",
     "warmup": "untimed runs before timing",
     "runs": "timed runs per variant and length",
@@ -124,7 +128,7 @@ def _cmd_finetune(args):
 
 
 def _cmd_predict(args):
-    from tinybert_tf import inference
+    from tinybert_tf import inference, progress
     from tinybert_tf.outputs import write_text
 
     if args.input_file:
@@ -140,8 +144,6 @@ def _cmd_predict(args):
         raise ValueError("Nothing to predict: give a text (tinybert-tf predict --model DIR \"some text\") or "
                          "--input-file.")
     classifier = inference.TextClassifier.from_pretrained(args.model, max_length=args.max_length)
-    from tinybert_tf import progress
-
     bar = progress.bar(len(texts), "predict", unit="text") if args.input_file else None
     predictions = classifier.predict(texts, pairs, batch_size=args.batch_size, progress=bar.update if bar else None)
     if bar:
@@ -315,8 +317,6 @@ def main(argv=None):
         print(f"tinybert-tf {chosen}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
-    from tinybert_tf import progress
-
     progress.set_quiet(getattr(args, "quiet", False))
     log_file = _plain_log(args, argv)
     try:
