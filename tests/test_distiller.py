@@ -50,6 +50,26 @@ def test_losses_match_a_direct_computation(teacher, config, dataset):
     np.testing.assert_allclose(terms["prediction"], losses.soft_cross_entropy(s["logits"], t["logits"], 2.0), rtol=1e-6)
 
 
+def test_head_map_compares_each_student_head_with_its_teacher_head(teacher, config, dataset):
+    student = BertClassifier(BertEncoder(config), 2)  # 2 heads a layer; the teacher has 4
+    x, _ = next(iter(dataset))
+    mapped = Distiller(student, teacher, layer_mapping=[2, 4], head_map=[[1, 3], [0, 2]])
+    mapped.compile(optimizer="adam", stage="intermediate")
+    terms, _ = mapped.compute_losses(x)
+    s, t = mapped.student(x), mapped.teacher(x)
+    keep = np.asarray(x["attention_mask"], np.float32)[:, None, None, :]
+    expected = sum(np.mean((s["attention_scores"][m] * keep - tf.gather(t["attention_scores"][g - 1], heads, axis=1)
+                            * keep) ** 2) for m, g, heads in ((0, 2, [1, 3]), (1, 4, [0, 2])))
+    np.testing.assert_allclose(terms["attention"], expected, rtol=1e-5)
+    grouped = Distiller(student, teacher, layer_mapping=[2, 4])  # no map: teacher head pairs averaged
+    grouped.compile(optimizer="adam", stage="intermediate")
+    assert abs(float(grouped.compute_losses(x)[0]["attention"]) - float(terms["attention"])) > 1e-6
+    with pytest.raises(ValueError, match="head_map\\[0\\] names 3 heads; student layer 0 has 2"):
+        Distiller(student, teacher, head_map=[[0, 1, 2], [0, 1]])
+    with pytest.raises(ValueError, match="teacher layer 2 has heads 0..3"):
+        Distiller(student, teacher, layer_mapping=[2, 4], head_map=[[0, 4], [0, 1]])
+
+
 def test_fit_reports_each_loss_and_trains_only_the_student(teacher, config, dataset):
     student = BertClassifier(BertEncoder(config), 2)
     distiller = Distiller(student, teacher)

@@ -126,16 +126,17 @@ def test_hidden_pruning_removes_the_same_units_everywhere(tokenizer, tmp_path):
     assert scores.shape == (32,) and scores[5] == 0 and np.all(np.delete(scores, 5) > 0)
 
     # Keeping every unit changes nothing (every slicing path runs, as the identity).
-    same, kept_all = prune_hidden(model, scores, 32)
+    same, kept_all, _ = prune_hidden(model, scores, 32)
     np.testing.assert_array_equal(kept_all, np.arange(32))
     np.testing.assert_allclose(same(features), model(features), atol=1e-6)
 
     heads, _ = prune.importance_scores(model, features, labels, batch_size=4)
-    narrow, kept = prune_hidden(model, scores, 16, head_scores=heads)
+    narrow, kept, kept_heads = prune_hidden(model, scores, 16, head_scores=heads)
     config = narrow.encoder.config
     assert 5 not in kept and len(kept) == 16 and list(kept) == sorted(kept)
     assert (config.hidden_size, config.num_attention_heads, config.head_size) == (16, 2, 8)
     top_heads = np.sort(np.argsort(-heads[0])[:2])
+    np.testing.assert_array_equal(kept_heads[0], top_heads)
     q_old = model.encoder.get_layer("layer_0_attention").get_weights()[0]
     np.testing.assert_array_equal(narrow.encoder.get_layer("layer_0_attention").get_weights()[0],
                                   q_old[kept][:, top_heads])
@@ -200,6 +201,12 @@ def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_dir, toy_ta
     # Recovery compared the 24-wide student with the 48-wide teacher through the kept units' projection.
     assert os.path.isfile(f"{out}/structured/distill_projections.safetensors")
     assert json.load(open(f"{out}/recovered/metrics.json"))["projection_init"] == "carried"
+    # ... and each kept head with the teacher head it was (the teacher was the model pruned here).
+    head_map = json.load(open(f"{out}/structured/distill_heads.json"))["heads"]
+    kept = [[h for h in range(4) if h not in removed] for removed in
+            [sorted(set(range(4)) - set(np.sort(np.argsort(-np.array(s))[:2]).tolist()))
+             for s in report["head_importance"]]]
+    assert head_map == kept
     assert report["parameters"] < report["parameters_before"]
     assert report["sparsity"] == pytest.approx(0.5, abs=0.02)
     assert report["vocab_size"] < 126

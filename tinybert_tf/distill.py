@@ -10,6 +10,7 @@ same folder are refused (`outputs.prepare_output_dir`).
 """
 
 import dataclasses
+import json
 import math
 import os
 import time
@@ -179,6 +180,8 @@ _PROBE_WINDOWS = 256
 
 # Beside a general-distilled student: the projections W its training ended with.
 PROJECTIONS_FILE = "distill_projections.safetensors"
+# Beside a head-pruned student: the teacher head each of its heads learns from.
+HEADS_FILE = "distill_heads.json"
 
 # A failed (NaN) run leaves none of these behind, so the folder can take other settings.
 _PARTIAL = ("backup_general", "backup_step1", "backup_step2", "general.done.npz", "step1.done.npz",
@@ -265,7 +268,13 @@ def _task_distiller(config, student, teacher, mapping) -> Distiller:
         raise ValueError(f"projection_init='carried' but {config.student} has no {PROJECTIONS_FILE} (general "
                          "distillation writes it); use 'auto', 'identity' or 'glorot'.")
     init = "auto" if config.projection_init in ("auto", "carried") else config.projection_init
-    distiller = Distiller(student, teacher.classifier, mapping, config.projection, init)
+    heads_file = os.path.join(config.student, HEADS_FILE) if os.path.isdir(config.student) else None
+    head_map = None
+    if heads_file and os.path.isfile(heads_file):
+        with open(heads_file, encoding="utf-8") as f:
+            head_map = json.load(f)["heads"]
+        print(f"Attention: each student head learns from the teacher head it was pruned from ({HEADS_FILE}).")
+    distiller = Distiller(student, teacher.classifier, mapping, config.projection, init, head_map=head_map)
     if found and config.projection_init in ("auto", "carried"):
         distiller.load_projections(carried)
         distiller.projection_init = "carried"

@@ -1,6 +1,6 @@
 """`Distiller`: a keras.Model that trains a student BERT on TinyBERT's losses against a frozen teacher."""
 
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -38,8 +38,9 @@ class Distiller(keras.Model):
     so `predict`/`evaluate` work as for the student.
 
     Losses (see `tinybert_tf.losses`): embedding MSE(E_S W_e, E_T); attention MSE on
-    pre-softmax scores with padded keys zeroed, per head, or head groups averaged when the
-    counts differ (`losses.match_heads`); hidden MSE(H_S^m W_h, H_T^g(m)) summed over the
+    pre-softmax scores with padded keys zeroed, per head (the heads `head_map` names, for
+    a head-pruned student), or head groups averaged when the counts differ
+    (`losses.match_heads`); hidden MSE(H_S^m W_h, H_T^g(m)) summed over the
     student's layers; prediction soft cross-entropy at `temperature` (MSE on logits for
     regression).
 
@@ -56,6 +57,9 @@ class Distiller(keras.Model):
             `auto`: identity when the widths are equal, else glorot. Projections trained
             in general distillation are carried over with `save_projections` /
             `load_projections` (the task stage does this by itself).
+        head_map: per student layer, the teacher head each student head learns from (a
+            head-pruned student keeps a subset of its teacher's heads: `tinybert-tf prune`
+            writes `distill_heads.json` beside it, and task distillation passes it here).
 
     Example:
     ```python
@@ -69,7 +73,8 @@ class Distiller(keras.Model):
     """
 
     def __init__(self, student, teacher, layer_mapping: Union[str, Sequence[int]] = "uniform",
-                 projection: str = "shared", projection_init: str = "auto", name="distiller", **kwargs):
+                 projection: str = "shared", projection_init: str = "auto",
+                 head_map: Optional[Sequence[Sequence[int]]] = None, name="distiller", **kwargs):
         super().__init__(name=name, **kwargs)
         if type(student) is not type(teacher):
             raise ValueError(f"Student ({type(student).__name__}) and teacher ({type(teacher).__name__}) must be "
@@ -88,6 +93,7 @@ class Distiller(keras.Model):
         self.teacher.trainable = False
         s_config, t_config = self._encoder(self.student).config, self._encoder(self.teacher).config
         self.layer_mapping = make_layer_mapping(s_config.num_hidden_layers, t_config.num_hidden_layers, layer_mapping)
+        self.head_map = _check_head_map(head_map, s_config, t_config, self.layer_mapping)
         if projection not in PROJECTIONS:
             raise ValueError(f"projection={projection!r}; use one of {PROJECTIONS}.")
         if projection == "none" and s_config.hidden_size != t_config.hidden_size:
@@ -179,7 +185,7 @@ class Distiller(keras.Model):
         if "attention" in self.terms:
             mask = inputs["attention_mask"]
             terms["attention"] = tf.add_n([
-                losses.attention_loss(student["attention_scores"][m], teacher["attention_scores"][g - 1], mask)
+                losses.attention_loss(student["attention_scores"][m], self._teacher_heads(teacher, m, g), mask)
                 for m, g in enumerate(self.layer_mapping)])
         if "hidden" in self.terms:
             terms["hidden"] = tf.add_n([
@@ -188,6 +194,12 @@ class Distiller(keras.Model):
         if "prediction" in self.terms:
             terms["prediction"] = self._prediction_loss(student["logits"], teacher["logits"], labels)
         return terms, student
+
+    def _teacher_heads(self, teacher, m, g):
+        """Teacher layer g's attention scores for student layer m: the heads `head_map`
+        names (a head-pruned student keeps a subset of the teacher's), else all."""
+        scores = teacher["attention_scores"][g - 1]
+        return scores if self.head_map is None else tf.gather(scores, self.head_map[m], axis=1)
 
     def _prediction_loss(self, student_logits, teacher_logits, labels):
         teacher_term = losses.prediction_loss(student_logits, teacher_logits, self.temperature,
@@ -240,7 +252,7 @@ class Distiller(keras.Model):
         # The teacher and student are models with their own configs; a Distiller is
         # rebuilt from them, not deserialized. Checkpoints use save_weights().
         return {"layer_mapping": self.layer_mapping, "projection": self.projection,
-                "projection_init": self.projection_init, "name": self.name}
+                "projection_init": self.projection_init, "head_map": self.head_map, "name": self.name}
 
     def apply_pruning(self, wrap):
         """Replace the student by `wrap(student)`: a tfmot-wrapped copy (see
@@ -312,3 +324,21 @@ class Distiller(keras.Model):
         if self._student_template is not None:
             student = strip_pruning(self.student, self._student_template)
         return student.as_inference_model()
+
+
+def _check_head_map(head_map, s_config, t_config, layer_mapping):
+    """`head_map[m]`: for each head of student layer m, the teacher head (0-based, in teacher
+    layer g(m)) whose attention it learns; None: `losses.match_heads` decides."""
+    if head_map is None:
+        return None
+    head_map = [[int(h) for h in layer] for layer in head_map]
+    if len(head_map) != s_config.num_hidden_layers:
+        raise ValueError(f"head_map has {len(head_map)} layers; the student has {s_config.num_hidden_layers}.")
+    for m, (heads, g) in enumerate(zip(head_map, layer_mapping)):
+        if len(heads) != s_config.heads_in_layer(m):
+            raise ValueError(f"head_map[{m}] names {len(heads)} heads; student layer {m} has "
+                             f"{s_config.heads_in_layer(m)}.")
+        if heads and not 0 <= min(heads) <= max(heads) < t_config.heads_in_layer(g - 1):
+            raise ValueError(f"head_map[{m}] = {heads}: teacher layer {g} has heads 0.."
+                             f"{t_config.heads_in_layer(g - 1) - 1}.")
+    return head_map

@@ -21,7 +21,7 @@ import numpy as np
 
 from tinybert_tf.models import BertClassifier
 from tinybert_tf.pruning.rebuild import rebuilt_classifier
-from tinybert_tf.pruning.structured import task_loss_gradients
+from tinybert_tf.pruning.structured import task_loss_gradients, top_heads
 
 
 def _layer_norms(encoder) -> List:
@@ -48,7 +48,8 @@ def prune_hidden(classifier: BertClassifier, hidden_scores: np.ndarray, hidden_s
     Layers with more than `hidden_size / head_size` heads keep the most important ones
     (`head_scores`, from `structured.importance_scores`; required then).
 
-    Returns (classifier, kept_units): `kept_units[j]` is unit j's index in the original."""
+    Returns (classifier, kept_units, kept_heads): `kept_units[j]` is unit j's index in the
+    original; `kept_heads[i]` the indices of layer i's heads that stayed."""
     config = classifier.encoder.config
     head_size = config.head_size
     if not 0 < hidden_size <= config.hidden_size or hidden_size % head_size:
@@ -63,7 +64,7 @@ def prune_hidden(classifier: BertClassifier, hidden_scores: np.ndarray, hidden_s
             if head_scores is None:
                 raise ValueError(f"Layer {i} has {n} heads; hidden size {hidden_size} leaves room for {num_heads}: "
                                  "pass head_scores so the least important ones go.")
-            heads = np.sort(np.argsort(-head_scores[i], kind="stable")[:num_heads])
+            heads = top_heads(head_scores[i], num_heads)
         else:
             heads = np.arange(n)
         kept_heads.append(heads)
@@ -91,7 +92,7 @@ def prune_hidden(classifier: BertClassifier, hidden_scores: np.ndarray, hidden_s
                                      pruned_heads=pruned_heads)
     head = classifier.get_layer("classifier").get_weights()
     new = rebuilt_classifier(classifier, new_config, reshape, head=[head[0][kept], head[1]])
-    return new, kept
+    return new, kept, kept_heads
 
 
 def selection_projection(kept_units: np.ndarray, teacher_hidden: int) -> Dict[str, np.ndarray]:

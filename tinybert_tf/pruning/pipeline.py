@@ -16,7 +16,7 @@ from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.pruning.hidden import hidden_importance, prune_hidden, selection_projection
 from tinybert_tf.pruning.magnitude import sparsity_report
 from tinybert_tf.pruning.rebuild import count_parameters, layer_sizes
-from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons
+from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons, top_heads
 from tinybert_tf.pruning.vocabulary import prune_vocabulary
 from tinybert_tf.training import evaluate_model, read_metrics, save_fine_tuned
 
@@ -72,6 +72,23 @@ class PruneConfig:
     data_dir: Optional[str] = None
 
 
+def _teacher_heads(config: PruneConfig, model):
+    """Per layer, the teacher head each of the student's heads corresponds to, or None.
+
+    Known when the student's heads are the teacher's one to one (a `teacher-l<M>` student or
+    any student trained with per-head attention losses: same head count as the teacher),
+    possibly after earlier head pruning (`config.pruned_heads`, original numbering)."""
+    from tinybert_tf.config import BertConfig
+    from tinybert_tf.hub import resolve_model_dir
+
+    student = model.encoder.config
+    teacher = BertConfig.from_json_file(os.path.join(resolve_model_dir(config.teacher), "config.json"))
+    if student.num_attention_heads != teacher.num_attention_heads or teacher.pruned_heads:
+        return None
+    return [[h for h in range(student.num_attention_heads) if h not in student.pruned_heads.get(i, [])]
+            for i in range(student.num_hidden_layers)]
+
+
 def prune_student(config: PruneConfig) -> Dict:
     """Run `PruneConfig`'s stages; returns the metrics written to `output_dir/metrics.json`."""
     keras.utils.set_random_seed(config.seed)
@@ -95,15 +112,17 @@ def prune_student(config: PruneConfig) -> Dict:
         features, labels = data_lib.encode(dev, tokenizer, config.max_length), np.asarray(dev.labels)
         heads, neurons = importance_scores(model, features, labels)
         hidden = hidden_importance(model, features, labels) if narrower else None
+        head_map = _teacher_heads(config, model)
         model = prune_heads_and_neurons(model, heads, neurons, config.heads_fraction, config.ffn_fraction)
+        # The heads each layer kept (the rule prune_heads_and_neurons applies), in their order.
+        kept = [top_heads(h, model.encoder.config.heads_in_layer(i)) for i, h in enumerate(heads)]
         current = os.path.join(config.output_dir, "structured")
         projections = None
         if narrower:
-            # The scores of the heads the step above kept, in their (original) order.
-            kept_scores = [h[np.sort(np.argsort(-h, kind="stable")[:model.encoder.config.heads_in_layer(i)])]
-                           for i, h in enumerate(heads)]
             wide = model.encoder.config.hidden_size
-            model, kept_units = prune_hidden(model, hidden, config.hidden_size, head_scores=kept_scores)
+            model, kept_units, kept_again = prune_hidden(model, hidden, config.hidden_size,
+                                                         head_scores=[h[k] for h, k in zip(heads, kept)])
+            kept = [k[again] for k, again in zip(kept, kept_again)]
             projections = selection_projection(kept_units, wide)
             report["hidden_importance"] = hidden.round(6).tolist()
         save_pretrained(model, current, tokenizer=tokenizer, labels=task.label_names or None)
@@ -112,6 +131,10 @@ def prune_student(config: PruneConfig) -> Dict:
 
             with outputs.atomic_path(os.path.join(current, distill.PROJECTIONS_FILE)) as tmp:
                 save_file(projections, tmp)
+        if head_map is not None:
+            # Recovery compares each kept head with the teacher head it started as.
+            head_map = [[head_map[i][h] for h in k] for i, k in enumerate(kept)]
+            outputs.write_json(os.path.join(current, distill.HEADS_FILE), {"heads": head_map})
         report["head_importance"] = [h.round(6).tolist() for h in heads]
         print(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
               f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")

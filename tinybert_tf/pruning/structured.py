@@ -56,6 +56,11 @@ def importance_scores(classifier: BertClassifier, features: Dict[str, np.ndarray
     return heads, neurons
 
 
+def top_heads(scores, keep: int) -> np.ndarray:
+    """Indices of the `keep` highest scores, in their original order (the heads a layer keeps)."""
+    return np.sort(np.argsort(-np.asarray(scores), kind="stable")[:keep])
+
+
 def prune_heads_and_neurons(classifier: BertClassifier, head_scores, neuron_scores, heads_fraction: float = 0.0,
                             ffn_fraction: float = 0.0) -> BertClassifier:
     """A smaller `BertClassifier`: in every layer the `heads_fraction` least important
@@ -70,8 +75,7 @@ def prune_heads_and_neurons(classifier: BertClassifier, head_scores, neuron_scor
     for i in range(config.num_hidden_layers):
         n = config.heads_in_layer(i)
         keep = max(1, int(round(n * (1.0 - heads_fraction))))
-        order = np.argsort(-head_scores[i], kind="stable")
-        kept = np.sort(order[:keep])
+        kept = top_heads(head_scores[i], keep)
         kept_heads.append(kept)
         # Head indices in the original (unpruned) numbering, as HF's pruned_heads holds them.
         original = [h for h in range(config.num_attention_heads) if h not in config.pruned_heads.get(i, [])]
