@@ -202,7 +202,10 @@ def _cmd_export(args):
     export = _lib("export")
     config = _config_from_args(export.ExportConfig, args)
     report = export.export_model(config)
-    print(f"bundle: {report['bundle']}")
+    if report.get("format") == "keras-hub":
+        print(f"keras-hub preset: {report['preset']}")
+    else:
+        print(f"bundle: {report['bundle']}")
 
 
 def _cmd_mlm_head(args):

@@ -157,6 +157,10 @@ class ExportConfig:
             full_int8 conversion, in epochs over the train split (0: none). The accuracy
             drop is still measured against the model as given.
         qat_learning_rate: its learning rate.
+        format: `tflite` (the variants above and the app bundle) or `keras-hub`: a
+            keras-hub `BertTextClassifier` preset (`tinybert_tf.keras_hub_export`; needs
+            `pip install keras-hub`), checked against the model on `parity_examples` dev
+            examples.
     """
 
     model: str = "runs/demo/student"
@@ -174,6 +178,11 @@ class ExportConfig:
     qat_epochs: int = 0
     qat_learning_rate: float = 1e-5
     data_dir: Optional[str] = None
+    format: str = "tflite"
+
+
+# A keras-hub preset must give the model's logits to within this (float32, same graph).
+KERAS_HUB_TOLERANCE = 1e-4
 
 
 def export_model(config: ExportConfig) -> Dict:
@@ -183,6 +192,10 @@ def export_model(config: ExportConfig) -> Dict:
     are refused. Every file is written atomically, so an interrupted export rerun gives
     the files an uninterrupted one writes."""
     outputs.check_not_a_file(config.output_dir)
+    if config.format == "keras-hub":
+        return _export_keras_hub(config)
+    if config.format != "tflite":
+        raise ExportError(f"format={config.format!r}; use tflite or keras-hub.")
     variants = [v.strip() for v in config.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
@@ -258,6 +271,40 @@ def export_model(config: ExportConfig) -> Dict:
         outputs.discard(config.output_dir, [])
     _check_bundle_variant(report, config)
     report["bundle"] = os.path.join(config.output_dir, "bundle")
+    return report
+
+
+def _export_keras_hub(config: ExportConfig) -> Dict:
+    """The keras-hub preset, its parity with the model checked, then `export_report.json`."""
+    from tinybert_tf import keras_hub_export
+
+    report_path = os.path.join(config.output_dir, "export_report.json")
+    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
+        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        with open(report_path, encoding="utf-8") as f:
+            return json.load(f)
+    loaded = load_pretrained(config.model)
+    if loaded.classifier is None:
+        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    preset = os.path.join(config.output_dir, "preset")
+    keras_hub_export.to_keras_hub(config.model, preset, sequence_length=config.max_length)
+    import keras_hub
+
+    task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    dev_x = data_lib.encode(task.dev.head(config.parity_examples), loaded.tokenizer, config.max_length)
+    hub = keras_hub.models.BertTextClassifier.from_preset(preset)
+    theirs = np.asarray(hub({"token_ids": dev_x["input_ids"], "padding_mask": dev_x["attention_mask"],
+                             "segment_ids": dev_x["token_type_ids"]}, training=False))
+    diff = float(np.max(np.abs(theirs - loaded.classifier.predict(dev_x, batch_size=32, verbose=0))))
+    print(f"keras-hub preset {preset}: max |logit diff| {diff:.2e} on {len(dev_x['input_ids'])} dev examples "
+          f"(reloaded with BertTextClassifier.from_preset)")
+    if diff > KERAS_HUB_TOLERANCE:
+        outputs.discard(config.output_dir, ["preset"])
+        raise ExportError(f"The keras-hub preset differs from the model by {diff:.2e} (> {KERAS_HUB_TOLERANCE}); "
+                          "nothing was kept. Report it with the model's config.json.")
+    report = {"model": config.model, "format": "keras-hub", "preset": preset, "max_length": config.max_length,
+              "parity_max_abs_logit_diff": diff, "parity_examples": len(dev_x["input_ids"])}
+    outputs.write_json(report_path, report)
     return report
 
 
