@@ -79,6 +79,16 @@ class Augmenter:
         normed = matrix[self.word_ids]
         self.word_matrix = normed / np.linalg.norm(normed, axis=1, keepdims=True).clip(1e-6)
         self._neighbours: Dict[str, List[str]] = {}
+        # One compiled graph for the MLM passes (eager dispatch dominated them); lengths vary
+        # from sentence to sentence, so the trace is made shape-generic after a few.
+        from tinybert_tf.backend import tf
+
+        encoder = self.encoder
+
+        @tf.function(reduce_retracing=True)
+        def encode(features):
+            return encoder(features, training=False)["sequence_output"]
+        self._encode = encode
         backend = self.tokenizer.hf_tokenizer.backend_tokenizer
         self._normalize, self._pre_tokenize = backend.normalizer, backend.pre_tokenizer
 
@@ -116,7 +126,7 @@ class Augmenter:
         pieces = len(self.tokenizer.hf_tokenizer(original, add_special_tokens=False)["input_ids"])
         batch = self.tokenizer(texts, [original] * len(texts), max_length=min(self.tokenizer.model_max_length,
                                                                               2 * pieces + 3), padding="longest")
-        states = self.encoder(batch)["sequence_output"].numpy()
+        states = self._encode(batch).numpy()
         mask_id = self.tokenizer.hf_tokenizer.mask_token_id
         rows, at = [], []
         for row in range(len(positions)):
