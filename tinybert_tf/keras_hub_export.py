@@ -91,9 +91,8 @@ def to_keras_hub(model_dir: str, output_dir: str, sequence_length: Optional[int]
                           "with --hidden-size so every layer keeps hidden/head_size heads.")
     if config.hidden_act not in ("gelu", "gelu_new", "gelu_pytorch_tanh"):
         raise ExportError(f"hidden_act={config.hidden_act!r}: keras-hub's BERT runs GELU only.")
-    files = [f for f in os.listdir(model_dir) if f == "model.safetensors"]
-    if not files:
-        raise ExportError(f"{model_dir} has no model.safetensors.")
+    if not os.path.isfile(os.path.join(model_dir, "model.safetensors")):
+        raise ExportError(f"{model_dir} has no model.safetensors (a saved tinybert_tf / HF classifier has one).")
     tensors = {k[len("bert."):] if k.startswith("bert.") else k: v
                for k, v in load_file(os.path.join(model_dir, "model.safetensors")).items()}
     if "classifier.weight" not in tensors:
