@@ -134,11 +134,9 @@ def _from_keras_dir(path: str, max_length: Optional[int]) -> TextClassifier:
     if loaded.classifier is None:
         raise DataError(f"{path} has no classifier head: predict needs a fine-tuned or distilled classifier "
                         "(tinybert-tf finetune / distill-task output).")
-    trained = None
-    config_file = os.path.join(loaded.directory, "training_config.json")
-    if os.path.isfile(config_file):
-        with open(config_file, encoding="utf-8") as f:
-            trained = json.load(f).get("max_length")
+    from tinybert_tf.outputs import trained_max_length
+
+    trained = trained_max_length(loaded.directory)
     classifier = loaded.classifier
     labels = (loaded.labels or [str(i) for i in range(classifier.num_labels)]) if classifier.num_labels > 1 else []
     length = _length(max_length, trained, loaded.config.max_position_embeddings)

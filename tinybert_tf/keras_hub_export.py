@@ -23,7 +23,6 @@ classifier.predict(["Great coffee"])
 ```
 """
 
-import json
 import os
 from typing import Optional
 
@@ -142,10 +141,9 @@ def to_keras_hub(model_dir: str, output_dir: str, sequence_length: Optional[int]
 
     with open(os.path.join(model_dir, "vocab.txt"), encoding="utf-8") as f:
         vocabulary = [line.rstrip("\n") for line in f]
-    trained = None
-    if os.path.isfile(os.path.join(model_dir, "training_config.json")):
-        with open(os.path.join(model_dir, "training_config.json"), encoding="utf-8") as f:
-            trained = json.load(f).get("max_length")
+    from tinybert_tf.outputs import trained_max_length
+
+    trained = trained_max_length(model_dir)
     tokenizer = task_class(keras_hub.models.BertTokenizer)(vocabulary=vocabulary, lowercase=True)
     preprocessor = task_class(keras_hub.models.BertTextClassifierPreprocessor)(
         tokenizer, sequence_length=sequence_length or trained or 128)

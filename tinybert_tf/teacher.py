@@ -1,7 +1,6 @@
 """Teacher stage: fine-tune a pretrained BERT on a task with `model.fit`, save, evaluate."""
 
 import dataclasses
-import json
 import logging
 import os
 import time
@@ -151,8 +150,4 @@ def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_
 
 
 def _trained_max_length(model_dir, default=128):
-    path = os.path.join(model_dir, "training_config.json")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            return int(json.load(f).get("max_length", default))
-    return default
+    return int(outputs.trained_max_length(model_dir) or default)
