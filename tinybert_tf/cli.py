@@ -312,29 +312,26 @@ def main(argv=None):
     and exits with 2; Ctrl-C says whether rerunning resumes and exits with 130. Set
     TINYBERT_TRACEBACK=1 to see the full traceback instead."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    chosen = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(only=chosen)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    log_file = None
     try:
-        _defaults_from_config_file(parser, chosen, argv)
-    except (TinyBertError, ValueError, OSError) as e:
-        print(f"tinybert-tf {chosen}: error: {_one_line(e)}", file=sys.stderr)
-        return 2
-    args = parser.parse_args(argv)
-    progress.set_quiet(getattr(args, "quiet", False))
-    log_file = _plain_log(args, argv)
-    try:
+        parser = build_parser(only=command)
+        _defaults_from_config_file(parser, command, argv)
+        args = parser.parse_args(argv)  # usage errors exit here with argparse's own message
+        progress.set_quiet(getattr(args, "quiet", False))
+        log_file = _plain_log(args, argv)
         args.func(args)
     except KeyboardInterrupt:
         if os.environ.get("TINYBERT_TRACEBACK") == "1":
             raise
         hint = (" Run the same command again to continue: training resumes from its last backup, finished "
-                "stages are reused." if args.command in _RESUMABLE else "")
-        print(f"\ntinybert-tf {args.command}: interrupted.{hint}", file=sys.stderr)
+                "stages are reused." if command in _RESUMABLE else "")
+        print(f"\ntinybert-tf {command}: interrupted.{hint}", file=sys.stderr)
         return 130
     except (TinyBertError, ValueError, OSError) as e:
         if os.environ.get("TINYBERT_TRACEBACK") == "1":
             raise
-        print(f"tinybert-tf {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        print(f"tinybert-tf {command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     finally:
         if log_file is not None:
