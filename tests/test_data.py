@@ -164,3 +164,23 @@ def test_stsb_fetched_by_setup_has_the_release_sizes():
     task = data.load_task("stsb")
     assert (len(task.train), len(task.dev), len(task.test)) == (5749, 1500, 1379)
     assert task.train.text_pairs is not None and 0.0 <= task.train.labels.min() and task.train.labels.max() <= 5.0
+
+
+def test_check_model_compares_label_count_and_order():
+    from types import SimpleNamespace
+    from tinybert_tf.data.examples import Examples, TaskData
+    empty = Examples([], np.zeros(0))
+    task = TaskData("t", empty, empty, None, ["neg", "pos"])
+
+    def model(n, labels):
+        return SimpleNamespace(directory="m", classifier=SimpleNamespace(num_labels=n), labels=labels)
+
+    task.check_model(model(2, ["neg", "pos"]))
+    task.check_model(model(2, None))  # no id2label: nothing to compare
+    task.check_model(model(2, ["LABEL_0", "LABEL_1"]))  # Hugging Face's generic names carry no order
+    task.check_model(SimpleNamespace(directory="m", classifier=None, labels=None))  # no head: nothing to check
+    with pytest.raises(DataError, match="predicts 3 labels, task 't' has 2"):
+        task.check_model(model(3, ["a", "b", "c"]))
+    with pytest.raises(DataError, match=r"trained with labels \['pos', 'neg'\]"):
+        task.check_model(model(2, ["pos", "neg"]))
+    TaskData("r", empty, empty, None, []).check_model(model(1, None))  # regression: one output

@@ -83,3 +83,29 @@ def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_d
     with pytest.raises(ValueError, match="no classifier head"):
         distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_dir, task=toy_task_dir,
                                                        output_dir=str(tmp_path / "x")))
+
+
+def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+    """Same label count, swapped order: without the check every stage would run and silently
+    distil, prune and score against swapped classes."""
+    from tinybert_tf.models.bert_classifier import BertClassifier
+    from tinybert_tf.pruning.pipeline import PruneConfig, prune_student
+
+    encoder = load_pretrained(pretrained_dir).encoder
+    swapped = save_pretrained(BertClassifier(encoder, num_labels=2), str(tmp_path / "swapped"),
+                              tokenizer=load_pretrained(pretrained_dir).tokenizer, labels=["other", "great"])
+    out = str(tmp_path / "out")
+    for run in (lambda: distill.task_distill(distill.TaskDistillConfig(teacher=swapped, task=toy_task_dir,
+                                                                      output_dir=out)),
+                lambda: teacher_lib.evaluate(swapped, toy_task_dir, "dev"),
+                lambda: prune_student(PruneConfig(model=swapped, teacher=swapped, task=toy_task_dir, output_dir=out))):
+        with pytest.raises(ValueError, match=r"trained with labels \['other', 'great'\].*has \['great', 'other'\]"):
+            run()
+        assert not os.path.exists(out)  # refused before anything is written
+    # A student with the swapped head, under a teacher in the task's order: refused too.
+    right = save_pretrained(BertClassifier(encoder, num_labels=2), str(tmp_path / "right"),
+                            tokenizer=load_pretrained(pretrained_dir).tokenizer, labels=["great", "other"])
+    with pytest.raises(ValueError, match="The student .* trained with labels"):
+        distill.task_distill(distill.TaskDistillConfig(teacher=right, student=swapped, task=toy_task_dir,
+                                                       output_dir=out))
+    assert not os.path.exists(out)

@@ -24,6 +24,7 @@ from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.distiller import PROJECTION_INITS, REGRESSION_TARGETS, Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.models.bert_classifier import BertClassifier
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.training import (
@@ -241,12 +242,14 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     return student, history
 
 
-def _task_student(config, teacher, mapping):
+def _task_student(config, teacher, mapping, task):
     if os.path.isdir(config.student):
-        student = load_pretrained(config.student, num_labels=teacher.classifier.num_labels).classifier
-        if student is None:
-            raise ValueError(f"{config.student} could not be loaded as a student.")
-        return student
+        loaded = load_pretrained(config.student)
+        if loaded.classifier is not None:  # a trained head (a pruned student's) must fit the task
+            task.check_model(loaded, role="student")
+            return loaded.classifier
+        # A general student: a new head, as `load_pretrained(num_labels=...)` would build it.
+        return BertClassifier(loaded.encoder, num_labels=teacher.classifier.num_labels, name="bert_classifier")
     return build_student(teacher.classifier, config.student, config.init, mapping)
 
 
@@ -301,9 +304,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         raise ValueError(f"The teacher {config.teacher} has no classifier head; fine-tune it first "
                          "(tinybert-tf finetune) — task distillation needs its predictions.")
     task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
-    if task.num_labels != teacher.classifier.num_labels:
-        raise ValueError(f"The teacher predicts {teacher.classifier.num_labels} labels, task {task.name!r} has "
-                         f"{task.num_labels}.")
+    task.check_model(teacher, role="teacher")
     tokenizer = teacher.tokenizer
     train = task.train
     if config.augmented_file:
@@ -313,7 +314,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     if config.max_train_examples:
         train = train.head(config.max_train_examples)
     mapping = parse_layer_mapping(config.layer_mapping)
-    student = _task_student(config, teacher, mapping)
+    student = _task_student(config, teacher, mapping, task)
     outputs.prepare_output_dir(config.output_dir, "distill-task", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")

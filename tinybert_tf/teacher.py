@@ -139,12 +139,7 @@ def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_
     if max_length is None:
         max_length = _trained_max_length(model_dir)
     task_data = data_lib.load_task(task, data_dir=data_dir)
-    if task_data.num_labels != pretrained.classifier.num_labels:
-        raise ValueError(f"{model_dir} predicts {pretrained.classifier.num_labels} labels but task {task!r} has "
-                         f"{task_data.num_labels}; evaluate it on the task it was trained for.")
-    if pretrained.labels and task_data.label_names and pretrained.labels != task_data.label_names:
-        raise ValueError(f"{model_dir} was trained with labels {pretrained.labels}, task {task!r} has "
-                         f"{task_data.label_names}.")
+    task_data.check_model(pretrained, role="model")
     return evaluate_model(pretrained.classifier, pretrained.tokenizer, task_data.split(split), max_length, task_data,
                           desc=f"evaluate {split}")
 

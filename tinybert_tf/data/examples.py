@@ -7,6 +7,7 @@ ids into `label_names` (float targets for regression).
 import collections
 import dataclasses
 import random
+import re
 from typing import List, Optional
 
 import numpy as np
@@ -68,6 +69,25 @@ class TaskData:
             raise DataError(f"Task {self.name!r} has no {name!r} split; use one of train, dev"
                             + (", test." if self.test is not None else "."))
         return split
+
+    def check_model(self, pretrained, role: str = "model") -> None:
+        """Refuse a loaded classifier (`PretrainedBert`) trained for other labels: a count
+        mismatch fails late, an order mismatch never fails — it silently distils, prunes or
+        scores against swapped classes. Generic `LABEL_<i>` names (Hugging Face's default
+        id2label) carry no order to compare."""
+        classifier = getattr(pretrained, "classifier", None)
+        if classifier is None:
+            return
+        where = f"The {role} {pretrained.directory}"
+        if classifier.num_labels != self.num_labels:
+            raise DataError(f"{where} predicts {classifier.num_labels} labels, task {self.name!r} has "
+                            f"{self.num_labels}; use a {role} trained on this task.")
+        labels = list(pretrained.labels or [])
+        if (labels and self.label_names and labels != list(self.label_names)
+                and not all(re.fullmatch(r"LABEL_\d+", str(label)) for label in labels)):
+            raise DataError(f"{where} was trained with labels {labels} (in id order), task {self.name!r} has "
+                            f"{list(self.label_names)}; give the task the {role}'s label order "
+                            '(task.json {"labels": [...]}) or retrain the ' + role + ".")
 
 
 # --- splitting -----------------------------------------------------------------------------

@@ -97,6 +97,7 @@ def prune_student(config: PruneConfig) -> Dict:
     loaded = load_pretrained(config.model)
     if loaded.classifier is None:
         raise ValueError(f"{config.model} has no classifier head: prune a task-distilled (or fine-tuned) student.")
+    task.check_model(loaded, role="model")
     outputs.prepare_output_dir(config.output_dir, "prune", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
