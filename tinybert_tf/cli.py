@@ -204,6 +204,8 @@ def _cmd_export(args):
     report = export.export_model(config)
     if report.get("format") == "keras-hub":
         print(f"keras-hub preset: {report['preset']}")
+    elif report.get("format") == "mediapipe":
+        print(f"MediaPipe TextClassifier model: {report['path']}")
     else:
         print(f"bundle: {report['bundle']}")
 

@@ -51,7 +51,7 @@ def _input_names(style: str) -> Dict[str, str]:
 
 
 def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = None, input_names: str = "keras",
-              representative: Optional[Dict[str, np.ndarray]] = None) -> bytes:
+              representative: Optional[Dict[str, np.ndarray]] = None, output: str = "logits") -> bytes:
     """The TFLite flatbuffer of a Keras classifier (or any model taking the three int32 inputs).
 
     Args:
@@ -62,7 +62,11 @@ def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = Non
         seq_len: fix the sequence length (shape (batch, seq_len)); None keeps it dynamic.
         input_names: `keras` or `task_library` (`ids`, `mask`, `segment_ids`).
         representative: features (dict of (N, S) int32 arrays, Keras names) for `full_int8`.
+        output: `logits`, or `probabilities` (softmax in the graph: MediaPipe's and the Task
+            Library's classifiers report the output as scores as it is).
     """
+    if output not in ("logits", "probabilities"):
+        raise ExportError(f"output={output!r}; use logits or probabilities.")
     if quantization not in VARIANTS:
         raise ExportError(f"quantization={quantization!r}; use one of {VARIANTS}.")
     if quantization == "full_int8" and representative is None:
@@ -72,7 +76,8 @@ def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = Non
     spec = {names[k]: tf.TensorSpec((None, seq_len), tf.int32, name=names[k]) for k in KERAS_INPUTS}
 
     def serve(inputs):
-        return {"logits": model({k: inputs[names[k]] for k in KERAS_INPUTS}, training=False)}
+        logits = model({k: inputs[names[k]] for k in KERAS_INPUTS}, training=False)
+        return {"logits": logits} if output == "logits" else {"probabilities": tf.nn.softmax(logits, axis=-1)}
 
     # Full int8: a masked-score adder the int8 scale can live with (see QUANTIZATION_MASK_ADDER).
     adder = mask_adder(QUANTIZATION_MASK_ADDER) if quantization == "full_int8" else contextlib.nullcontext()
@@ -160,7 +165,11 @@ class ExportConfig:
         format: `tflite` (the variants above and the app bundle) or `keras-hub`: a
             keras-hub `BertTextClassifier` preset (`tinybert_tf.keras_hub_export`; needs
             `pip install keras-hub`), checked against the model on `parity_examples` dev
-            examples.
+            examples; or `mediapipe`: `mediapipe/model.tflite`, the `bundle_variant`
+            at a fixed length of `max_length` with softmax scores, TFLite metadata and
+            vocab/labels packed in (`tinybert_tf.tflite_metadata`), which MediaPipe Tasks'
+            `TextClassifier` loads as is; validated like a variant, then (where MediaPipe
+            is installed) run through MediaPipe on the parity examples.
     """
 
     model: str = "runs/demo/student"
@@ -183,6 +192,7 @@ class ExportConfig:
 
 # A keras-hub preset must give the model's logits to within this (float32, same graph).
 KERAS_HUB_TOLERANCE = 1e-4
+FORMATS = ("tflite", "keras-hub", "mediapipe")
 
 
 def export_model(config: ExportConfig) -> Dict:
@@ -194,8 +204,10 @@ def export_model(config: ExportConfig) -> Dict:
     outputs.check_not_a_file(config.output_dir)
     if config.format == "keras-hub":
         return _export_keras_hub(config)
+    if config.format == "mediapipe":
+        return _export_mediapipe(config)
     if config.format != "tflite":
-        raise ExportError(f"format={config.format!r}; use tflite or keras-hub.")
+        raise ExportError(f"format={config.format!r}; use {', '.join(FORMATS)}.")
     variants = [v.strip() for v in config.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
@@ -306,6 +318,82 @@ def _export_keras_hub(config: ExportConfig) -> Dict:
               "parity_max_abs_logit_diff": diff, "parity_examples": len(dev_x["input_ids"])}
     outputs.write_json(report_path, report)
     return report
+
+
+def _export_mediapipe(config: ExportConfig) -> Dict:
+    """`mediapipe/model.tflite` (see `ExportConfig.format`), validated, then `export_report.json`."""
+    from tinybert_tf import tflite_metadata
+
+    if config.bundle_variant not in VARIANTS or config.bundle_variant == "full_int8":
+        raise ExportError(f"bundle_variant={config.bundle_variant!r}: the MediaPipe model is one of float32, "
+                          "float16, dynamic_int8 (full_int8 needs calibration: export it as tflite).")
+    report_path = os.path.join(config.output_dir, "export_report.json")
+    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
+        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        with open(report_path, encoding="utf-8") as f:
+            return json.load(f)
+    loaded = load_pretrained(config.model)
+    if loaded.classifier is None:
+        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    if task.is_regression or task.train.text_pairs is not None:
+        raise ExportError(f"Task {task.name!r} is a {'regression' if task.is_regression else 'sentence-pair'} task: "
+                          "MediaPipe's TextClassifier classifies one text into labels. Export it as tflite "
+                          "(the app bundle) instead.")
+    model, tokenizer, length = loaded.classifier, loaded.tokenizer, config.max_length
+    dev = task.dev.head(config.parity_examples)
+    dev_x, test_x = data_lib.encode(dev, tokenizer, length), data_lib.encode(task.test, tokenizer, length)
+    softmax = lambda x: tf.nn.softmax(x, axis=-1).numpy()  # noqa: E731
+    keras_dev = softmax(model.predict(dev_x, batch_size=32, verbose=0))
+    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels, False)
+    flatbuffer = to_tflite(model, config.bundle_variant, length, "task_library", output="probabilities")
+    file_dev = tflite_logits(flatbuffer, dev_x, batch_size=1)  # fixed length: batch 1, as MediaPipe runs it
+    parity = float(np.max(np.abs(file_dev - keras_dev)))
+    test = compute_metrics(tflite_logits(flatbuffer, test_x, desc="validate mediapipe"), task.test.labels, False)
+    drop = keras_test["accuracy"] - test["accuracy"]
+    labels = loaded.labels or [str(i) for i in range(model.num_labels)]
+    vocab = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])]
+    with_metadata = tflite_metadata.add_metadata(
+        flatbuffer, vocab, labels, name=f"{task.name} classifier",
+        description=f"{task.name} text classifier distilled with tinybert_tf from {loaded.directory}.")
+    path = os.path.join(config.output_dir, "mediapipe", "model.tflite")
+    report = {"model": config.model, "format": "mediapipe", "path": path, "variant": config.bundle_variant,
+              "max_length": length, "size_mb": len(with_metadata) / 1e6, "labels": labels,
+              "parity_max_abs_prob_diff": parity, "keras_test": keras_test, "test": test,
+              "accuracy_drop": drop, "passed": drop <= config.max_accuracy_drop,
+              "metadata": {k: v for k, v in tflite_metadata.read_metadata(with_metadata).items() if k != "files"}}
+    print(f"mediapipe ({config.bundle_variant}, fixed length {length}): {report['size_mb']:.1f} MB, max |prob diff| "
+          f"{parity:.2e} vs Keras, test accuracy {test['accuracy']:.4f} (Keras {keras_test['accuracy']:.4f})")
+    if not report["passed"] and not config.force:
+        outputs.discard(config.output_dir, [])
+        raise ExportError(f"The MediaPipe model loses {drop:.4f} test accuracy (> {config.max_accuracy_drop}); "
+                          "nothing was kept. Pick another --bundle-variant or pass --force.")
+    outputs.write_bytes(path, with_metadata)
+    report["mediapipe_check"] = _mediapipe_check(path, dev, file_dev, labels)
+    outputs.write_json(report_path, report)
+    return report
+
+
+def _mediapipe_check(path, dev, file_dev, labels) -> Dict:
+    """MediaPipe's TextClassifier (its own tokenizer) on the parity examples vs this file run
+    on this project's tokenization; a visible note where MediaPipe is not installed."""
+    from tinybert_tf import tflite_metadata
+
+    try:
+        classifier = tflite_metadata.mediapipe_classifier(path)
+    except ImportError:
+        print("MediaPipe is not installed: the metadata was written and read back, but not run through MediaPipe "
+              "(" + tflite_metadata.INSTALL_HINT + ")")
+        return {"checked": False, "why": "mediapipe not installed"}
+    with classifier:
+        scores = np.array([tflite_metadata.mediapipe_scores(classifier, text, labels) for text in dev.texts])
+    diff = np.abs(scores - file_dev).max(axis=1)
+    check = {"checked": True, "examples": len(dev), "label_agreement": float(np.mean(
+        scores.argmax(1) == file_dev.argmax(1))), "max_abs_prob_diff": float(diff.max()),
+        "identical_to_1e-4": int(np.sum(diff <= 1e-4))}
+    print(f"MediaPipe TextClassifier on {len(dev)} dev examples: same label on {check['label_agreement']:.1%}, "
+          f"max |prob diff| {check['max_abs_prob_diff']:.2e} (its tokenizer keeps accents; this project strips them)")
+    return check
 
 
 def _check_bundle_variant(report: Dict, config: ExportConfig) -> None:
