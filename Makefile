@@ -15,7 +15,7 @@ PRUNE_HIDDEN ?= 0
 PRUNE_HEADS ?= 0.5
 PRUNE_FFN ?= 0.75
 
-.PHONY: setup android-tools demo test clean
+.PHONY: setup android-tools web-tools demo test clean
 
 STSB := tinybert_tf/datasets/stsb/sts-train.csv
 setup: $(VENV)/.installed $(STSB)
@@ -47,9 +47,13 @@ android-tools:
 
 # The app's JUnit tests first (prints "junit: N passed, N failed"), then the Python suite,
 # which also runs them against Python-made goldens and builds + verifies the APK.
-test: setup android-tools
+# Debian's Chromium and the web demo's npm packages (for the browser test).
+web-tools:
+	bash web_demo/scripts/install.sh
+
+test: setup android-tools web-tools
 	bash -o pipefail -c 'bash android_demo/scripts/run_junit.sh | tail -1'
 	$(PY) -m pytest -q tests
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools
+	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools web_demo/node_modules
