@@ -41,6 +41,28 @@ def test_tokenizer_golden_is_what_the_python_side_produces_now():
     assert len(json.loads(committed)["cases"]) > 800
 
 
+def test_jvm_test_models_are_what_the_metadata_writer_writes():
+    """The engine-choice JUnit tests read these two files; Python must read them the same way."""
+    pytest.importorskip("mediapipe.tasks.metadata.metadata_schema_py_generated",
+                        reason="mediapipe is not installed: the metadata files cannot be read back here")
+    from tinybert_tf import tflite_metadata
+
+    sys.path.insert(0, os.path.join(DEMO, "scripts"))
+    import make_test_models
+
+    with open(os.path.join(RESOURCES, "metadata_model.tflite"), "rb") as f:
+        meta = tflite_metadata.read_metadata(f.read())
+    assert meta["name"] == "test classifier" and sorted(meta["inputs"]) == sorted(tflite_metadata.BERT_INPUTS)
+    assert meta["files"]["vocab.txt"].splitlines() == make_test_models.VOCAB
+    assert meta["files"]["labels.txt"].splitlines() == make_test_models.LABELS
+    with open(os.path.join(RESOURCES, "plain_model.tflite"), "rb") as f:
+        assert tflite_metadata.read_metadata(f.read()) == {}
+    # Rebuilt now, the files have the same layout (weights are random; sizes match to the byte).
+    plain, with_metadata = make_test_models.build()
+    assert len(with_metadata) - len(plain) == os.path.getsize(os.path.join(RESOURCES, "metadata_model.tflite")) \
+        - os.path.getsize(os.path.join(RESOURCES, "plain_model.tflite"))
+
+
 def test_junit_suite_passes_and_its_bench_json_merges_with_the_hosts(tmp_path):
     _require("javac", "java", "/usr/share/java/junit4.jar")
     out = tmp_path / "device_bench.json"

@@ -60,6 +60,15 @@ def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokeni
     keras = np.exp(keras) / np.exp(keras).sum(-1, keepdims=True)
     np.testing.assert_allclose(theirs, keras, atol=1e-4)
     assert np.abs(theirs - 0.5).max() > 0.05  # not uniform: the check can fail
+    # The same file as an app bundle (probabilities, fixed length): predict gives MediaPipe's scores.
+    from tinybert_tf.bundle import read_bundle
+    from tinybert_tf.inference import TextClassifier
+    meta = read_bundle(report["bundle"])
+    assert meta["output_kind"] == "probabilities" and meta["fixed_seq_len"] == 16
+    assert open(meta["model_file_path"], "rb").read() == model
+    predicted = TextClassifier.from_pretrained(report["bundle"]).predict(texts)
+    np.testing.assert_allclose([[p.probabilities["other"], p.probabilities["great"]] for p in predicted], theirs,
+                               atol=1e-5)
 
 
 def test_mediapipe_export_refuses_regression_and_pair_tasks_and_wrong_inputs(model_dir, tmp_path):

@@ -205,7 +205,7 @@ def _cmd_export(args):
     if report.get("format") == "keras-hub":
         print(f"keras-hub preset: {report['preset']}")
     elif report.get("format") == "mediapipe":
-        print(f"MediaPipe TextClassifier model: {report['path']}")
+        print(f"MediaPipe TextClassifier model: {report['path']}\nbundle (app): {report['bundle']}")
     else:
         print(f"bundle: {report['bundle']}")
 

@@ -370,6 +370,10 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
                           "nothing was kept. Pick another --bundle-variant or pass --force.")
     outputs.write_bytes(path, with_metadata)
     report["mediapipe_check"] = _mediapipe_check(path, dev, file_dev, labels)
+    # The same file as an app bundle: the app runs it with MediaPipe or, without it, LiteRT.
+    fixed = dataclasses.replace(config, seq_len=length, input_names="task_library")
+    report["bundle"] = write_bundle(os.path.join(config.output_dir, "bundle"), path, loaded, fixed, report,
+                                    output="probabilities")
     outputs.write_json(report_path, report)
     return report
 
@@ -423,8 +427,11 @@ def _special_tokens(tokenizer) -> Dict[str, int]:
     return {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids}
 
 
-def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict) -> str:
-    """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract."""
+def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict,
+                 output: str = "logits") -> str:
+    """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract.
+    `output`: what the model returns, `logits` or `probabilities` (the MediaPipe model: the
+    app must not apply softmax again)."""
     # bundle.json last: a bundle with it is complete (`read_bundle` checks the rest).
     with outputs.atomic_path(os.path.join(directory, "model.tflite")) as tmp:
         shutil.copyfile(tflite_path, tmp)
@@ -442,11 +449,12 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
         "do_lower_case": tokenizer.do_lower_case, "strip_accents": tokenizer.do_lower_case,
         "input_names": {"input_ids": names["input_ids"], "attention_mask": names["attention_mask"],
                         "token_type_ids": names["token_type_ids"]},
-        "output_name": "logits", "output_kind": "logits" if loaded.classifier.num_labels > 1 else "regression",
+        "output_name": output, "output_kind": output if loaded.classifier.num_labels > 1 else "regression",
         "labels": labels,
         "special_tokens": _special_tokens(tokenizer),
         "test_accuracy": validation["test"].get("accuracy"),
-        "parity_max_abs_logit_diff": validation["parity_max_abs_logit_diff"],
+        "parity_max_abs_logit_diff": validation.get("parity_max_abs_logit_diff",
+                                                    validation.get("parity_max_abs_prob_diff")),
         "source_model": loaded.directory,
     }
     outputs.write_json(os.path.join(directory, "bundle.json"), meta)

@@ -162,8 +162,13 @@ def _from_bundle(directory: str, max_length: Optional[int], threads: int) -> Tex
     meta = read_bundle(directory)
     tokenizer = BertTokenizer.from_vocab_file(meta["vocab_file_path"], do_lower_case=meta["do_lower_case"])
     length = _length(max_length, meta["max_length"], meta["fixed_seq_len"] or 512)
-    labels = meta["labels"] if meta["output_kind"] == "logits" else []
+    labels = meta["labels"] if meta["output_kind"] in ("logits", "probabilities") else []
     run = _tflite_runner(meta["model_file_path"], threads)
+    if meta["output_kind"] == "probabilities":  # the MediaPipe model: softmax(log p) = p, so no double softmax
+        scores = run
+
+        def run(features):
+            return np.log(np.maximum(scores(features), 1e-30))
     if meta["fixed_seq_len"]:
         inner = run
 

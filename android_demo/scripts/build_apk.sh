@@ -6,9 +6,9 @@
 #   android_demo/scripts/build_apk.sh [BUNDLE_DIR]   (default: runs/demo/export/bundle)
 #
 # What this APK is: a packaging and compilation check of the real app code, manifest,
-# resources and bundle. What it is NOT: the runnable app. LiteRT (org.tensorflow.lite) is
-# only on Google's Maven, so litert/LiteRtEngine.java is left out and EngineFactory reports
-# "built without the LiteRT runtime" when a model would run. Build the real app with Gradle.
+# resources and bundle. What it is NOT: the runnable app. LiteRT (org.tensorflow.lite) and
+# MediaPipe Tasks are only on Google's Maven, so litert/ and mediapipe/ are left out and
+# EngineChoice reports the missing runtime when a model would run. Build the real app with Gradle.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 BUNDLE="${1:-$HERE/../runs/demo/export/bundle}"
@@ -29,7 +29,7 @@ aapt package -f -m -J "$OUT/gen" -M "$OUT/AndroidManifest.xml" -S "$HERE/app/src
   --min-sdk-version 23 --target-sdk-version 23 --version-code 1 --version-name 0.1-handbuilt \
   -F "$OUT/unaligned.apk"
 
-sources=$(find "$HERE/core/src/main/java" "$HERE/app/src/main/java" -name '*.java' -not -path '*/litert/*')
+sources=$(find "$HERE/core/src/main/java" "$HERE/app/src/main/java" -name '*.java' -not -path '*/litert/*' -not -path '*/mediapipe/*')
 javac --release 8 -Xlint:-options -cp "$TOOLS/android.jar" -d "$OUT/classes" "$OUT/gen/org/tinybert/demo/R.java" $sources
 "$TOOLS/dx" --dex --min-sdk-version=23 --output="$OUT/classes.dex" "$OUT/classes"
 (cd "$OUT" && aapt add unaligned.apk classes.dex >/dev/null)

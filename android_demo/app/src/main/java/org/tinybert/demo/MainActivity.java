@@ -10,9 +10,9 @@ import android.widget.Button;
 import android.widget.EditText;
 import android.widget.TextView;
 import java.util.Locale;
-import org.tinybert.core.InferenceEngine;
+import org.tinybert.core.EngineChoice;
 import org.tinybert.core.Prediction;
-import org.tinybert.core.TextClassifier;
+import org.tinybert.core.TextEngine;
 
 /**
  * Classifies typed or sample text with the bundle in assets/bundle/ and shows the label,
@@ -22,7 +22,7 @@ import org.tinybert.core.TextClassifier;
 public class MainActivity extends Activity {
     private static final String TAG = "TinyBertDemo";
 
-    private TextClassifier classifier;
+    private TextEngine classifier;
     private String loadError;
     private HandlerThread worker;
     private Handler background;
@@ -75,13 +75,12 @@ public class MainActivity extends Activity {
     private String load() {
         try {
             BundleFiles files = BundleFiles.fromAssets(this);
-            InferenceEngine engine = EngineFactory.create(files.model, files.spec.inputNames, files.spec.outputName,
-                    "regression".equals(files.spec.outputKind) ? 1 : files.spec.labels.size(), 1);
-            classifier = new TextClassifier(files.spec, files.tokenizer, engine);
-            return String.format(Locale.US, "%s (%s, %.1f MB, test accuracy %s), %s", files.modelPath,
+            EngineChoice[] choice = new EngineChoice[1];
+            classifier = EngineFactory.createText(this, files.model, files.spec, files.tokenizer, "auto", 1, choice);
+            return String.format(Locale.US, "%s (%s, %.1f MB, test accuracy %s), %s — %s", files.modelPath,
                     files.spec.variant, files.modelBytes / 1e6,
                     files.spec.testAccuracy == null ? "n/a" : String.format(Locale.US, "%.1f%%", 100 * files.spec.testAccuracy),
-                    engine.describe());
+                    classifier.describe(), choice[0].reason);
         } catch (Exception e) {
             Log.e(TAG, "Could not load the model", e);
             loadError = e.getMessage();
@@ -110,6 +109,10 @@ public class MainActivity extends Activity {
         }
         try {
             Prediction p = classifier.classify(text, null);
+            if (p.numTokens < 0) {  // MediaPipe tokenizes inside: one time for both
+                return String.format(Locale.US, "%s  (%.1f%%)\ntokenize + inference %.2f ms", p.label,
+                        100 * p.confidence, p.inferenceMs);
+            }
             return String.format(Locale.US, "%s  (%.1f%%)\n%d tokens%s, tokenize %.2f ms, inference %.2f ms",
                     p.label, 100 * p.confidence, p.numTokens, p.truncated ? " (truncated)" : "", p.tokenizeMs,
                     p.inferenceMs);
@@ -123,6 +126,15 @@ public class MainActivity extends Activity {
 
     @Override
     protected void onDestroy() {
+        final TextEngine engine = classifier;
+        if (engine != null) {
+            background.post(new Runnable() {
+                @Override
+                public void run() {
+                    engine.close();
+                }
+            });
+        }
         worker.quitSafely();
         super.onDestroy();
     }

@@ -26,7 +26,7 @@ public final class BundleSpec {
     /** Keras input name (input_ids, attention_mask, token_type_ids) -> the model's input name. */
     public final Map<String, String> inputNames;
     public final String outputName;
-    /** "logits" (softmax over labels) or "regression" (one score). */
+    /** "logits" (softmax over labels), "probabilities" (already softmaxed: the MediaPipe model) or "regression". */
     public final String outputKind;
     public final List<String> labels;
     /** Test accuracy measured at export, or null. */
@@ -63,6 +63,10 @@ public final class BundleSpec {
         inputNames = Collections.unmodifiableMap(names);
         outputName = string(json, "output_name");
         outputKind = string(json, "output_kind");
+        if (!"logits".equals(outputKind) && !"probabilities".equals(outputKind) && !"regression".equals(outputKind)) {
+            throw new IllegalArgumentException("bundle.json output_kind=" + outputKind + " is none of logits, "
+                    + "probabilities, regression; re-export the bundle with a matching tinybert-tf.");
+        }
         List<String> labelList = new ArrayList<String>();
         Object rawLabels = json.get("labels");
         if (!(rawLabels instanceof List) || ((List<Object>) rawLabels).isEmpty()) {

@@ -22,4 +22,22 @@ public final class Prediction {
         this.tokenizeMs = tokenizeMs;
         this.inferenceMs = inferenceMs;
     }
+
+    /**
+     * A prediction from an engine that tokenizes itself (MediaPipe): per-label scores in
+     * {@code labels} order; token count unknown (-1); all time counted as inference.
+     */
+    public static Prediction fromScores(java.util.List<String> labels, float[] scores, double millis) {
+        if (scores.length != labels.size() || scores.length == 0) {
+            throw new IllegalStateException(scores.length + " scores for " + labels.size() + " labels: the model and "
+                    + "labels.txt come from different exports.");
+        }
+        int best = 0;
+        for (int k = 1; k < scores.length; k++) {
+            if (scores[k] > scores[best]) {
+                best = k;
+            }
+        }
+        return new Prediction(labels.get(best), scores[best], scores, scores, -1, false, 0, millis);
+    }
 }

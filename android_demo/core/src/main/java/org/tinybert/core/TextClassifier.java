@@ -6,7 +6,7 @@ import java.util.List;
  * Text in, label out: the bundle's tokenizer settings, the engine, softmax over the
  * bundle's label order. Used by the app's MainActivity; pure Java, so tested on the host.
  */
-public final class TextClassifier {
+public final class TextClassifier implements TextEngine {
     private final BundleSpec spec;
     private final BertTokenizer tokenizer;
     private final InferenceEngine engine;
@@ -27,6 +27,7 @@ public final class TextClassifier {
     }
 
     /** Classifies one text (or a pair: {@code pair} non-null). Empty text is refused. */
+    @Override
     public Prediction classify(String text, String pair) {
         if (text == null || text.trim().isEmpty()) {
             throw new IllegalArgumentException("The text is empty: type or pick a sentence to classify.");
@@ -45,7 +46,8 @@ public final class TextClassifier {
             throw new IllegalStateException("The model returned " + output.length + " logits but the bundle has "
                     + labels.size() + " labels: model.tflite and labels.txt come from different exports.");
         }
-        float[] probs = softmax(output);
+        // A MediaPipe bundle's model ends in softmax already; a second one would flatten the scores.
+        float[] probs = "probabilities".equals(spec.outputKind) ? output : softmax(output);
         int best = 0;
         for (int k = 1; k < probs.length; k++) {
             if (probs[k] > probs[best]) {
@@ -54,6 +56,16 @@ public final class TextClassifier {
         }
         return new Prediction(labels.get(best), probs[best], probs, output, encoding.length(), encoding.truncated,
                 (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
+    @Override
+    public String describe() {
+        return engine.describe();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
     }
 
     /** Numerically stable softmax (max subtracted first). */
