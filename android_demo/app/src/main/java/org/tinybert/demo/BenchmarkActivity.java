@@ -92,7 +92,8 @@ public class BenchmarkActivity extends Activity {
             return BenchmarkProtocol.run(engine, device, name == null ? "model" : name,
                     variant == null ? (files.spec == null ? "unknown" : files.spec.variant) : variant, modelPath,
                     files.modelBytes / 1e6, files.spec == null ? null : files.spec.testAccuracy, seqLens, threads,
-                    warmup, runs, BenchmarkProtocol.SYSTEM_CLOCK, ProcessMemory.peakRssMb());
+                    warmup, runs, BenchmarkProtocol.SYSTEM_CLOCK, ProcessMemory.peakRssMb(),
+                    files.spec == null ? null : files.spec.specialIds);
         } finally {
             engine.close();
         }

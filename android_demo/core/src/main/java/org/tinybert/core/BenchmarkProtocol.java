@@ -30,15 +30,28 @@ public final class BenchmarkProtocol {
     private BenchmarkProtocol() {
     }
 
-    /** The host's default_inputs: BERT-base layout ids [CLS]=101, [UNK]=100, [SEP]=102. */
+    /** [UNK], [CLS], [SEP] in BERT-base's layout (and MiniLM's); a pruned vocabulary has others. */
+    public static final int[] BERT_SPECIAL_IDS = {100, 101, 102};
+
+    /** The host's default_inputs with BERT-base's ids: [CLS] [UNK]... [SEP]. */
     public static int[][] defaultInputs(int seqLen) {
+        return defaultInputs(seqLen, BERT_SPECIAL_IDS);
+    }
+
+    /**
+     * The host's default_inputs: [CLS] [UNK]... [SEP], all attended, with the model's own
+     * {unk, cls, sep} ids (the bundle's {@link BundleSpec#specialIds}); timing does not depend
+     * on the ids, but they must exist in the model's vocabulary.
+     */
+    public static int[][] defaultInputs(int seqLen, int[] specialIds) {
         if (seqLen < 2) {
             throw new IllegalArgumentException("seq_len=" + seqLen + ": use at least 2 ([CLS] and [SEP]).");
         }
+        int[] special = specialIds == null ? BERT_SPECIAL_IDS : specialIds;
         int[] ids = new int[seqLen];
-        Arrays.fill(ids, 100);
-        ids[0] = 101;
-        ids[seqLen - 1] = 102;
+        Arrays.fill(ids, special[0]);
+        ids[0] = special[1];
+        ids[seqLen - 1] = special[2];
         int[] mask = new int[seqLen];
         Arrays.fill(mask, 1);
         return new int[][] {ids, mask, new int[seqLen]};
@@ -47,10 +60,16 @@ public final class BenchmarkProtocol {
     /** Times the engine at one length; the fields of the host's time_model. */
     public static Map<String, Object> time(InferenceEngine engine, int seqLen, int threads, int warmup, int runs,
                                            Clock clock) {
+        return time(engine, seqLen, threads, warmup, runs, clock, null);
+    }
+
+    /** {@link #time} with the model's own special ids (null: BERT-base's). */
+    public static Map<String, Object> time(InferenceEngine engine, int seqLen, int threads, int warmup, int runs,
+                                           Clock clock, int[] specialIds) {
         if (runs < 1 || warmup < 0) {
             throw new IllegalArgumentException("runs=" + runs + ", warmup=" + warmup + ": use runs >= 1, warmup >= 0.");
         }
-        int[][] in = defaultInputs(seqLen);
+        int[][] in = defaultInputs(seqLen, specialIds);
         for (int k = 0; k < warmup; k++) {
             engine.run(in[0], in[1], in[2]);
         }
@@ -81,9 +100,18 @@ public final class BenchmarkProtocol {
                                           String variant, String file, double sizeMb, Double testAccuracy,
                                           int[] seqLens, int threads, int warmup, int runs, Clock clock,
                                           Double peakRssMb) {
+        return run(engine, device, model, variant, file, sizeMb, testAccuracy, seqLens, threads, warmup, runs, clock,
+                peakRssMb, null);
+    }
+
+    /** {@link #run} timing with the model's own [UNK]/[CLS]/[SEP] ids (null: BERT-base's). */
+    public static Map<String, Object> run(InferenceEngine engine, Map<String, Object> device, String model,
+                                          String variant, String file, double sizeMb, Double testAccuracy,
+                                          int[] seqLens, int threads, int warmup, int runs, Clock clock,
+                                          Double peakRssMb, int[] specialIds) {
         List<Object> results = new ArrayList<Object>();
         for (int seqLen : seqLens) {
-            Map<String, Object> lat = time(engine, seqLen, threads, warmup, runs, clock);
+            Map<String, Object> lat = time(engine, seqLen, threads, warmup, runs, clock, specialIds);
             Map<String, Object> row = new LinkedHashMap<String, Object>();
             row.put("model", model);
             row.put("variant", variant);

@@ -31,6 +31,8 @@ public final class BundleSpec {
     public final List<String> labels;
     /** Test accuracy measured at export, or null. */
     public final Double testAccuracy;
+    /** The model's {[UNK], [CLS], [SEP]} ids from special_tokens (a pruned vocabulary renumbers them), or null. */
+    public final int[] specialIds;
 
     @SuppressWarnings("unchecked")
     private BundleSpec(Map<String, Object> json) {
@@ -78,6 +80,7 @@ public final class BundleSpec {
         labels = Collections.unmodifiableList(labelList);
         Object accuracy = json.get("test_accuracy");
         testAccuracy = accuracy instanceof Number ? ((Number) accuracy).doubleValue() : null;
+        specialIds = specialIds(json.get("special_tokens"));
         if (maxLength < 2) {
             throw new IllegalArgumentException("bundle.json max_length=" + maxLength + " is below 2; re-export.");
         }
@@ -85,6 +88,24 @@ public final class BundleSpec {
             throw new IllegalArgumentException("bundle.json fixed_seq_len=" + fixedSeqLen + " differs from max_length="
                     + maxLength + "; re-export.");
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int[] specialIds(Object raw) {
+        if (!(raw instanceof Map)) {
+            return null;  // bundles from before special_tokens: BERT-base's ids apply
+        }
+        Map<String, Object> tokens = (Map<String, Object>) raw;
+        String[] names = {"[UNK]", "[CLS]", "[SEP]"};
+        int[] ids = new int[names.length];
+        for (int k = 0; k < names.length; k++) {
+            Object id = tokens.get(names[k]);
+            if (!(id instanceof Long)) {
+                throw missing("special_tokens." + names[k]);
+            }
+            ids[k] = (int) (long) (Long) id;
+        }
+        return ids;
     }
 
     public static BundleSpec parse(String json) {

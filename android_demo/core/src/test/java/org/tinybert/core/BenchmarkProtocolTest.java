@@ -35,6 +35,20 @@ public class BenchmarkProtocolTest {
         assertArrayEquals(new int[] {101, 100, 100, 100, 102}, in[0]);
         assertArrayEquals(new int[] {1, 1, 1, 1, 1}, in[1]);
         assertArrayEquals(new int[] {0, 0, 0, 0, 0}, in[2]);
+        // A pruned vocabulary's own ids ({unk, cls, sep}), as the bundle's special_tokens give them.
+        assertArrayEquals(new int[] {2, 1, 1, 3}, BenchmarkProtocol.defaultInputs(4, new int[] {1, 2, 3})[0]);
+    }
+
+    @Test
+    public void theBundlesSpecialIdsReachTheEngine() throws IOException {
+        String json = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"[UNK]\": 100", "\"[UNK]\": 7")
+                .replace("\"[CLS]\": 101", "\"[CLS]\": 5").replace("\"[SEP]\": 102", "\"[SEP]\": 6");
+        BundleSpec spec = BundleSpec.parse(json);
+        assertArrayEquals(new int[] {7, 5, 6}, spec.specialIds);
+        TextClassifierTest.FakeEngine engine = new TextClassifierTest.FakeEngine(0f, 1f);
+        BenchmarkProtocol.run(engine, new LinkedHashMap<String, Object>(), "m", "v", "f", 1.0, null, new int[] {4}, 1,
+                0, 1, new StepClock(), null, spec.specialIds);
+        assertArrayEquals(new int[] {5, 7, 7, 6}, engine.lastIds);
     }
 
     @Test
