@@ -67,3 +67,19 @@ def test_layer_mapping():
                           ((2, 6, "middle"), "Unknown layer mapping")]:
         with pytest.raises(ValueError, match=message):
             layer_mapping(*args)
+
+
+def test_losses_compute_in_float32_from_bfloat16_outputs():
+    """Mixed precision: the models hand bfloat16 tensors to the losses, which upcast first."""
+    import numpy as np
+    from tinybert_tf import losses
+    from tinybert_tf.backend import tf
+
+    rng = np.random.default_rng(0)
+    s, t = rng.normal(size=(2, 4, 8, 8)).astype(np.float32), rng.normal(size=(2, 4, 8, 8)).astype(np.float32)
+    mask = np.ones((2, 8), np.int32)
+    full = losses.attention_loss(tf.constant(s), tf.constant(t), mask)
+    half = losses.attention_loss(tf.cast(s, tf.bfloat16), tf.cast(t, tf.bfloat16), mask)
+    assert half.dtype == tf.float32 and abs(float(half) - float(full)) < 1e-2 * float(full)
+    logits = tf.cast(rng.normal(size=(4, 3)).astype(np.float32), tf.bfloat16)
+    assert losses.soft_cross_entropy(logits, logits).dtype == tf.float32

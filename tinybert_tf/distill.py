@@ -29,6 +29,8 @@ from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.training import (
     CLIPPINGS,
+    MIXED_PRECISION,
+    precision,
     TrainingError,
     make_optimizer,
     predict_logits,
@@ -57,6 +59,8 @@ class GeneralDistillConfig:
         projection / projection_init: the learned W mapping student states to the
             teacher's width (`shared`, `per_layer`, `none`) and its start (`auto`: identity
             when the widths are equal, else random; `identity`; `glorot`).
+        mixed_precision: `bfloat16` runs teacher and student in bfloat16 with float32
+            weights (losses, softmax and LayerNorm in float32); `none`: float32.
     """
 
     teacher: str = "minilm-l6"
@@ -77,6 +81,7 @@ class GeneralDistillConfig:
     backup_every_steps: int = 50
     log_dir: Optional[str] = None
     seed: int = 0
+    mixed_precision: str = "none"
 
 
 @dataclasses.dataclass
@@ -118,6 +123,9 @@ class TaskDistillConfig:
             official code: 100); 0 = at each epoch's end only.
         regression_target: regression step 2 pulls the student towards `teacher` (its
             outputs), `labels` (the gold scores, as the official code), or `mix`.
+        mixed_precision: `bfloat16` trains in bfloat16 with float32 weights (losses,
+            softmax, LayerNorm in float32); the saved student is float32 and its metrics
+            are computed in float32. `none`: float32 throughout.
     """
 
     teacher: str = "runs/teacher"
@@ -151,6 +159,7 @@ class TaskDistillConfig:
     pruning_end_fraction: float = 0.7
     pruning_frequency: int = 10
     pruning_log_dir: Optional[str] = None
+    mixed_precision: str = "none"
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
@@ -198,6 +207,11 @@ def _finish(output_dir: str) -> None:
 def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
     """Run general distillation; saves the student encoder to `config.output_dir`.
     Returns (student encoder, history); history is None when a finished run was reused."""
+    with precision(config.mixed_precision):
+        return _general_distill(config, callbacks)
+
+
+def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
     teacher = load_pretrained(config.teacher)
@@ -240,6 +254,16 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
         "final": {k: float(v) for k, v in final.items()}, "final_on_windows": len(probe["input_ids"])})
     _finish(config.output_dir)
     return student, history
+
+
+def _float32_copy(classifier, tokenizer):
+    """The classifier rebuilt under the float32 policy (through its own checkpoint format,
+    which also covers pruned students' per-layer shapes)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, precision("float32"):
+        save_pretrained(classifier, tmp, tokenizer=tokenizer)
+        return load_pretrained(tmp).classifier
 
 
 def _task_student(config, teacher, mapping, task):
@@ -290,13 +314,20 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     """Task distillation (step 1 then step 2). Saves the student classifier to
     `config.output_dir` with its metrics. Returns (student classifier, metrics).
     Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
+    with precision(config.mixed_precision):
+        return _task_distill(config, callbacks, task)
+
+
+def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
+                  task: Optional[data_lib.TaskData] = None):
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
     # Checked before anything is written (the Distiller and optimizers check again when built).
     for name, value, allowed in (("intermediate_optimizer", config.intermediate_optimizer, STEP1_OPTIMIZERS),
                                  ("prediction_clipping", config.prediction_clipping, CLIPPINGS),
                                  ("projection_init", config.projection_init, PROJECTION_INITS + ("carried",)),
-                                 ("regression_target", config.regression_target, REGRESSION_TARGETS)):
+                                 ("regression_target", config.regression_target, REGRESSION_TARGETS),
+                                 ("mixed_precision", config.mixed_precision, MIXED_PRECISION)):
         if value not in allowed:
             raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}.")
     teacher = load_pretrained(config.teacher)
@@ -368,6 +399,8 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         raise
 
     student = distiller.export_student()
+    if config.mixed_precision != "none":  # score what is saved: float32 weights, computed in float32
+        student = _float32_copy(student, tokenizer)
     metrics = {"train_seconds": round(time.time() - start, 1), "projection_init": distiller.projection_init}
     if pruning:
         metrics["sparsity"] = prune.sparsity_report(student)[-1]["sparsity"]

@@ -208,7 +208,7 @@ class Distiller(keras.Model):
             return teacher_term
         if labels is None:
             raise ValueError(f"regression_target={self.regression_target!r} needs labels in the dataset.")
-        gold = losses.mse(student_logits, tf.reshape(tf.cast(labels, student_logits.dtype), (-1, 1)))
+        gold = losses.mse(student_logits, tf.reshape(tf.cast(labels, tf.float32), (-1, 1)))
         return gold if self.regression_target == "labels" else 0.5 * (gold + teacher_term)
 
     def _total(self, terms):

@@ -3,14 +3,19 @@
 Shapes: hidden states (batch, seq, hidden); attention scores (batch, heads, seq, seq),
 PRE-softmax, unmasked (as `BertEncoder` returns them); `attention_mask` (batch, seq),
 1 for real tokens. Every loss is a mean over its elements, as the official code's
-`MSELoss()` is.
+`MSELoss()` is. Under a mixed-precision policy the models compute in bfloat16; every loss
+computes in float32 (its inputs are cast first), as Keras' mixed-precision guide asks.
 """
 
 from tinybert_tf.backend import tf
 
 
+def _f32(x):
+    return x if x.dtype == tf.float32 else tf.cast(x, tf.float32)
+
+
 def mse(a, b):
-    return tf.reduce_mean(tf.math.squared_difference(a, b))
+    return tf.reduce_mean(tf.math.squared_difference(_f32(a), _f32(b)))
 
 
 def hidden_loss(student_hidden, teacher_hidden, projection=None):
@@ -44,15 +49,15 @@ def attention_loss(student_scores, teacher_scores, attention_mask):
     """MSE between pre-softmax attention matrices (eq. 7), heads matched by
     `match_heads`. Scores at padded KEY positions are set to 0 on both sides, as the
     official code does (it zeroes entries <= -1e2 after adding the -1e4 mask)."""
-    student_scores, teacher_scores = match_heads(student_scores, teacher_scores)
-    keep = tf.cast(attention_mask, student_scores.dtype)[:, None, None, :]
+    student_scores, teacher_scores = match_heads(_f32(student_scores), _f32(teacher_scores))
+    keep = tf.cast(attention_mask, tf.float32)[:, None, None, :]
     return mse(student_scores * keep, teacher_scores * keep)
 
 
 def soft_cross_entropy(student_logits, teacher_logits, temperature=1.0):
     """Prediction-layer loss (eq. 10): -sum softmax(z_T/t) * log_softmax(z_S/t), batch mean."""
-    targets = tf.nn.softmax(teacher_logits / temperature, axis=-1)
-    log_probs = tf.nn.log_softmax(student_logits / temperature, axis=-1)
+    targets = tf.nn.softmax(_f32(teacher_logits) / temperature, axis=-1)
+    log_probs = tf.nn.log_softmax(_f32(student_logits) / temperature, axis=-1)
     return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
 
 

@@ -63,6 +63,8 @@ class RecipeConfig:
         bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
         log_dir: one TensorBoard tree for the run: `teacher/`, `general/`, `student/step1`,
             `student/step2` (and the CLI's plain log, `tinybert-tf.log`).
+        mixed_precision: `bfloat16` for general and task distillation (float32 weights;
+            teacher fine-tuning stays float32); `none`: float32.
     """
 
     teacher: str = "minilm-l6"
@@ -98,6 +100,7 @@ class RecipeConfig:
     seed: int = 0
     data_dir: Optional[str] = None
     log_dir: Optional[str] = None
+    mixed_precision: str = "none"
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -155,7 +158,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 teacher=config.teacher, student=config.student, max_segments=config.general_max_segments,
                 max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
                 learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed,
-                log_dir=_sub(config.log_dir, "general")))
+                log_dir=_sub(config.log_dir, "general"), mixed_precision=config.mixed_precision))
         student_start = general_dir
 
     augmented = None
@@ -180,7 +183,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             prediction_clipping=config.prediction_clipping, regression_target=config.regression_target,
             projection_init=config.projection_init,
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "student")))
+            log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir

@@ -2,6 +2,7 @@
 the BERT optimizer, compiling a classifier, predicting and scoring, and saving a trained
 model with what produced it."""
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -21,6 +22,27 @@ from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
+MIXED_PRECISION = ("none", "bfloat16")
+
+
+@contextlib.contextmanager
+def precision(mixed_precision: str):
+    """Models built inside compute in bfloat16 with float32 variables (Keras'
+    `mixed_bfloat16` policy; losses, softmax and LayerNorm stay float32), or as the global
+    policy says for `none`; the previous policy comes back on exit. float16 is not offered:
+    it needs loss scaling, and a CPU without float16 arithmetic runs it slower than float32."""
+    if mixed_precision not in MIXED_PRECISION + ("float32",):
+        raise ValueError(f"mixed_precision={mixed_precision!r}; use one of {', '.join(MIXED_PRECISION)} (float16 "
+                         "needs loss scaling and float16 arithmetic, which this code and most CPUs lack).")
+    if mixed_precision == "none":
+        yield
+        return
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed_precision == "bfloat16" else "float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def make_optimizer(learning_rate, total_steps=None, warmup_ratio=0.1, weight_decay=0.01, clipping="global"):

@@ -71,7 +71,10 @@ class BertSelfAttention(keras.layers.MultiHeadAttention):
             for _ in range(len(scores.shape) - len(mask.shape)):
                 mask = tf.expand_dims(mask, axis=1)
             logits = scores + (1.0 - mask) * MASK_ADDER
-        probs = tf.nn.softmax(logits, axis=-1)
+        if logits.dtype == tf.float32:
+            probs = tf.nn.softmax(logits, axis=-1)
+        else:  # mixed precision: the softmax in float32 (bfloat16 exp/sum loses the small probabilities)
+            probs = tf.cast(tf.nn.softmax(tf.cast(logits, tf.float32), axis=-1), logits.dtype)
         probs = self._dropout_layer(probs, training=training)
         output = tf.einsum(self._combine_equation, probs, value)
         return output, scores
