@@ -35,6 +35,13 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     assert len(bundle_vocab) == json.load(open(os.path.join(out, "pruned", "config.json")))["vocab_size"] < 126
     bench = open(os.path.join(out, "bench", "bench.md")).read()
     assert "| teacher | float32 |" in bench and "| student | dynamic_int8 |" in bench
+    # The shipped (pruned) student for MediaPipe too, where MediaPipe is installed (make setup does it).
+    import importlib.util
+    if importlib.util.find_spec("mediapipe") is not None:
+        mp = json.load(open(os.path.join(out, "export_mediapipe", "export_report.json")))
+        assert mp["model"] == os.path.join(out, "pruned") and mp["mediapipe_check"]["checked"]
+    else:
+        assert "no MediaPipe model: mediapipe is not installed" in capsys.readouterr().out
 
     capsys.readouterr()
     assert cli.main(args) == 0  # finished stages are reused, not repeated

@@ -13,6 +13,7 @@ import os
 from typing import Dict, List, Optional
 
 from tinybert_tf import augment as augment_lib
+from tinybert_tf import data as data_lib
 from tinybert_tf import bench, export
 from tinybert_tf import distill, outputs
 from tinybert_tf import teacher as teacher_lib
@@ -223,6 +224,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             export.export_model(export.ExportConfig(
                 model=model_dir, task=config.task, output_dir=export_dir, variants=variants, bundle_variant=bundle,
                 max_length=config.max_length, force=name == "teacher", data_dir=config.data_dir))
+        _export_mediapipe(config, shipped, os.path.join(out, "export_mediapipe"), bundle)
         if config.bench_runs > 0:
             print("[recipe] 6/6 LiteRT benchmark (1 thread, batch 1)")
             lengths = [n for n in (64, 128) if n <= config.max_length] or [config.max_length]
@@ -232,6 +234,24 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         print(f"[recipe] app bundle: {os.path.join(out, 'export', 'bundle')}")
     print(table)
     return {name: read_metrics(d) for name, d in rows}
+
+
+def _export_mediapipe(config: RecipeConfig, model_dir: str, export_dir: str, variant: str) -> None:
+    """The student as MediaPipe's TextClassifier model (web demo, app), where it applies:
+    a one-text classification task, a float or dynamic-int8 variant, MediaPipe installed."""
+    import importlib.util
+
+    task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    why = ("the task is regression" if task.is_regression else "the task has text pairs"
+           if task.train.text_pairs is not None else "the bundle variant is full_int8" if variant == "full_int8"
+           else "mediapipe is not installed" if importlib.util.find_spec("mediapipe") is None else "")
+    if why:
+        print(f"[recipe] no MediaPipe model: {why} (MediaPipe's TextClassifier takes one text into labels).")
+        return
+    print("[recipe] 5/6 exporting the student for MediaPipe (TFLite with metadata; web demo, app)")
+    export.export_model(export.ExportConfig(model=model_dir, task=config.task, output_dir=export_dir,
+                                            format="mediapipe", bundle_variant=variant,
+                                            max_length=config.max_length, data_dir=config.data_dir))
 
 
 def _sub(log_dir: Optional[str], name: str) -> Optional[str]:
