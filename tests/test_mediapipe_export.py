@@ -5,6 +5,7 @@ visibly skipped elsewhere.
 """
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -71,7 +72,8 @@ def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokeni
                                atol=1e-5)
 
 
-def test_mediapipe_export_refuses_regression_and_pair_tasks_and_wrong_inputs(model_dir, tmp_path):
+def test_mediapipe_export_refuses_regression_cased_models_and_wrong_inputs(model_dir, vocab_dir, toy_task_dir,
+                                                                          tmp_path):  # noqa: F811
     d = tmp_path / "reg"
     d.mkdir()
     for split in ("train", "dev", "test"):
@@ -81,6 +83,15 @@ def test_mediapipe_export_refuses_regression_and_pair_tasks_and_wrong_inputs(mod
     with pytest.raises(export.ExportError, match="regression task: MediaPipe's TextClassifier"):
         export.export_model(export.ExportConfig(model=model_dir, task=str(d), format="mediapipe",
                                                 output_dir=str(tmp_path / "x"), max_length=16))
+    # A cased model: MediaPipe's WordPiece lowercases, so it would feed wrong ids.
+    from tinybert_tf.tokenizer import BertTokenizer
+    cased = BertTokenizer.from_vocab_file(os.path.join(vocab_dir, "vocab.txt"), do_lower_case=False)
+    cased_dir = save_pretrained(load_pretrained(model_dir).classifier, str(tmp_path / "cased"), tokenizer=cased,
+                                labels=["other", "great"])
+    with pytest.raises(export.ExportError, match="cased vocabulary; MediaPipe's BERT tokenizer lowercases"):
+        export.export_model(export.ExportConfig(model=cased_dir, task=toy_task_dir, format="mediapipe",
+                                                output_dir=str(tmp_path / "y"), max_length=16))
+    assert not os.path.exists(tmp_path / "y")
     # A file with Keras input names is not one MediaPipe's BERT preprocessor can feed.
     keras_named = export.to_tflite(load_pretrained(model_dir).classifier, "float32", 16, "keras")
     with pytest.raises(export.ExportError, match="input_names='task_library'"):

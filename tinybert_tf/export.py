@@ -193,6 +193,9 @@ class ExportConfig:
 # A keras-hub preset must give the model's logits to within this (float32, same graph).
 KERAS_HUB_TOLERANCE = 1e-4
 FORMATS = ("tflite", "keras-hub", "mediapipe")
+# MediaPipe tokenizes natively; below this label agreement with our own run of the same file
+# on the parity examples, the export is refused (measured: 100% on fine_foods).
+MEDIAPIPE_AGREEMENT = 0.99
 
 
 def export_model(config: ExportConfig) -> Dict:
@@ -219,6 +222,7 @@ def export_model(config: ExportConfig) -> Dict:
         raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
     model, tokenizer = loaded.classifier, loaded.tokenizer
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    task.check_model(loaded, role="model")  # validation scores against the task's labels
     length = config.seq_len or config.max_length
     if config.seq_len and config.seq_len != config.max_length:
         raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
@@ -321,26 +325,32 @@ def _export_keras_hub(config: ExportConfig) -> Dict:
 
 
 def _export_mediapipe(config: ExportConfig) -> Dict:
-    """`mediapipe/model.tflite` (see `ExportConfig.format`), validated, then `export_report.json`."""
+    """`mediapipe/model.tflite` (see `ExportConfig.format`), validated, then `export_report.json`.
+    What MediaPipe cannot run is refused before anything is written."""
     from tinybert_tf import tflite_metadata
 
     if config.bundle_variant not in VARIANTS or config.bundle_variant == "full_int8":
         raise ExportError(f"bundle_variant={config.bundle_variant!r}: the MediaPipe model is one of float32, "
                           "float16, dynamic_int8 (full_int8 needs calibration: export it as tflite).")
-    report_path = os.path.join(config.output_dir, "export_report.json")
-    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
-        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
-        with open(report_path, encoding="utf-8") as f:
-            return json.load(f)
     loaded = load_pretrained(config.model)
     if loaded.classifier is None:
         raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    task.check_model(loaded, role="model")
     if task.is_regression or task.train.text_pairs is not None:
         raise ExportError(f"Task {task.name!r} is a {'regression' if task.is_regression else 'sentence-pair'} task: "
                           "MediaPipe's TextClassifier classifies one text into labels. Export it as tflite "
                           "(the app bundle) instead.")
     model, tokenizer, length = loaded.classifier, loaded.tokenizer, config.max_length
+    if not tokenizer.do_lower_case:
+        # MediaPipe's BertTokenizerOptions have no casing switch: its WordPiece lowercases.
+        raise ExportError(f"{config.model} uses a cased vocabulary; MediaPipe's BERT tokenizer lowercases, so it "
+                          "would feed this model wrong ids. Export it as tflite (the app bundle) instead.")
+    report_path = os.path.join(config.output_dir, "export_report.json")
+    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
+        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        with open(report_path, encoding="utf-8") as f:
+            return json.load(f)
     dev = task.dev.head(config.parity_examples)
     dev_x, test_x = data_lib.encode(dev, tokenizer, length), data_lib.encode(task.test, tokenizer, length)
     softmax = lambda x: tf.nn.softmax(x, axis=-1).numpy()  # noqa: E731
@@ -369,7 +379,12 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
         raise ExportError(f"The MediaPipe model loses {drop:.4f} test accuracy (> {config.max_accuracy_drop}); "
                           "nothing was kept. Pick another --bundle-variant or pass --force.")
     outputs.write_bytes(path, with_metadata)
-    report["mediapipe_check"] = _mediapipe_check(path, dev, file_dev, labels)
+    report["mediapipe_check"] = check = _mediapipe_check(path, dev, file_dev, labels)
+    if check["checked"] and check["label_agreement"] < MEDIAPIPE_AGREEMENT and not config.force:
+        outputs.discard(config.output_dir, ["mediapipe"])
+        raise ExportError(f"MediaPipe's TextClassifier agrees with this model on only {check['label_agreement']:.1%} "
+                          f"of {check['examples']} dev examples (< {MEDIAPIPE_AGREEMENT:.0%}): its tokenizer reads the "
+                          "text differently; nothing was kept (--force keeps it).")
     # The same file as an app bundle: the app runs it with MediaPipe or, without it, LiteRT.
     fixed = dataclasses.replace(config, seq_len=length, input_names="task_library")
     report["bundle"] = write_bundle(os.path.join(config.output_dir, "bundle"), path, loaded, fixed, report,
@@ -385,7 +400,7 @@ def _mediapipe_check(path, dev, file_dev, labels) -> Dict:
 
     try:
         classifier = tflite_metadata.mediapipe_classifier(path)
-    except ImportError:
+    except (ImportError, OSError):  # the schema code imports, the native text runtime does not
         print("MediaPipe is not installed: the metadata was written and read back, but not run through MediaPipe "
               "(" + tflite_metadata.INSTALL_HINT + ")")
         return {"checked": False, "why": "mediapipe not installed"}
