@@ -132,3 +132,24 @@ def test_bfloat16_mixed_precision_trains_and_saves_a_float32_student(pretrained_
         distill.task_distill(distill.TaskDistillConfig(teacher=teacher_dir, task=toy_task_dir,
                                                        mixed_precision="float16", output_dir=str(tmp_path / "x")))
     assert not os.path.exists(tmp_path / "x")
+
+
+def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+    """Step 2 with the teacher's logits computed once ends where the per-step teacher pass
+    ends, to batching round-off; the teacher is not called during step 2."""
+    import numpy as np
+
+    teacher_dir = str(tmp_path / "teacher")
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+                                                     max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
+    weights = {}
+    for cache in (False, True):
+        config = distill.TaskDistillConfig(teacher=teacher_dir, student="teacher-l2", task=toy_task_dir, max_length=16,
+                                           batch_size=16, intermediate_epochs=0, prediction_epochs=2,
+                                           prediction_learning_rate=3e-3, cache_teacher_logits=cache,
+                                           output_dir=str(tmp_path / f"cache_{cache}"))
+        student, metrics = distill.task_distill(config)
+        weights[cache] = student.get_weights()
+    for a, b in zip(weights[False], weights[True]):
+        np.testing.assert_allclose(a, b, atol=2e-4)
+    assert any(np.abs(a).max() > 0 for a in weights[True])

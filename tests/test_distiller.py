@@ -242,3 +242,17 @@ def test_keep_best_evaluates_every_n_steps_and_remembers_across_fits(teacher, co
     again.set_model(distiller)
     again.on_train_begin()
     assert again.best == record["best"] and again.best_epoch == record["epoch"]
+
+
+def test_cached_teacher_logits_replace_the_teacher_pass_in_step_2_only(teacher, config, dataset):
+    student = BertClassifier(BertEncoder(config), 2)
+    distiller = Distiller(student, teacher, layer_mapping=[2, 4])
+    distiller.compile(optimizer="adam", stage="prediction", temperature=2.0)
+    x, _ = next(iter(dataset))
+    cached = {**x, "teacher_logits": tf.constant(np.array([[3.0, -1.0]] * 8, np.float32))}
+    terms, _ = distiller.compute_losses(cached)
+    expected = losses.soft_cross_entropy(distiller.student(x)["logits"], cached["teacher_logits"], 2.0)
+    np.testing.assert_allclose(terms["prediction"], expected, rtol=1e-6)  # the cached targets, not the teacher's
+    distiller.compile(optimizer="adam", stage="all")  # other terms need the teacher's states: it still runs
+    terms, _ = distiller.compute_losses(cached)
+    assert {"attention", "hidden", "prediction"} <= set(terms)

@@ -123,6 +123,10 @@ class TaskDistillConfig:
             official code: 100); 0 = at each epoch's end only.
         regression_target: regression step 2 pulls the student towards `teacher` (its
             outputs), `labels` (the gold scores, as the official code), or `mix`.
+        cache_teacher_logits: step 2 computes the teacher's logits for every training
+            example once, before its first step, instead of a teacher forward pass at every
+            step (the teacher runs in inference mode either way; the numbers differ only by
+            batching round-off). Off by default: runs recorded without it stay exact to resume.
         mixed_precision: `bfloat16` trains in bfloat16 with float32 weights (losses,
             softmax, LayerNorm in float32); the saved student is float32 and its metrics
             are computed in float32. `none`: float32 throughout.
@@ -160,6 +164,7 @@ class TaskDistillConfig:
     pruning_frequency: int = 10
     pruning_log_dir: Optional[str] = None
     mixed_precision: str = "none"
+    cache_teacher_logits: bool = False
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
@@ -369,8 +374,8 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     def stage_callbacks():
         return (prune.pruning_callbacks(config.pruning_log_dir) if pruning else []) + list(callbacks or [])
 
-    def batches(epochs):
-        return data_lib.ResumableBatches(train_inputs, config.batch_size, epochs, seed=config.seed)
+    def batches(epochs, inputs=train_inputs):
+        return data_lib.ResumableBatches(inputs, config.batch_size, epochs, seed=config.seed)
 
     print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
@@ -391,7 +396,12 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
             keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
                                  model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
-            _run_step(distiller, batches(config.prediction_epochs), config.output_dir, "step2",
+            step2_inputs = train_inputs
+            if config.cache_teacher_logits:
+                # Recomputed on every (re)start, never stored: a resumed run sees the same numbers.
+                logits = teacher.classifier.predict(train_inputs[0], batch_size=64, verbose=0)
+                step2_inputs = ({**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1])
+            _run_step(distiller, batches(config.prediction_epochs, step2_inputs), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
                       keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir)
     except TrainingError:

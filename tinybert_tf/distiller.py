@@ -176,7 +176,13 @@ class Distiller(keras.Model):
     def compute_losses(self, inputs, training=False, labels=None):
         """Each active loss term (unweighted) for a batch; also returns the student outputs.
         `labels` are needed only for a regression prediction loss on the gold scores."""
-        teacher = self.teacher(inputs, training=False)
+        cached = inputs.get("teacher_logits") if isinstance(inputs, dict) else None
+        if cached is not None:  # step 2 with the teacher's logits computed once (TaskDistillConfig)
+            inputs = {k: v for k, v in inputs.items() if k != "teacher_logits"}
+        if cached is not None and set(self.terms) == {"prediction"}:
+            teacher = {"logits": cached}
+        else:
+            teacher = self.teacher(inputs, training=False)
         student = self.student(inputs, training=training)
         terms = {}
         if "embedding" in self.terms:

@@ -66,6 +66,8 @@ class RecipeConfig:
             `student/step2` (and the CLI's plain log, `tinybert-tf.log`).
         mixed_precision: `bfloat16` for general and task distillation (float32 weights;
             teacher fine-tuning stays float32); `none`: float32.
+        cache_teacher_logits: step 2 of task distillation and of the pruning recovery
+            computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
     """
 
     teacher: str = "minilm-l6"
@@ -102,6 +104,7 @@ class RecipeConfig:
     data_dir: Optional[str] = None
     log_dir: Optional[str] = None
     mixed_precision: str = "none"
+    cache_teacher_logits: bool = False
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -184,7 +187,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             prediction_clipping=config.prediction_clipping, regression_target=config.regression_target,
             projection_init=config.projection_init,
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision))
+            log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision,
+            cache_teacher_logits=config.cache_teacher_logits))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir
@@ -204,7 +208,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 intermediate_epochs=config.prune_epochs, prediction_epochs=config.prune_epochs,
                 augmented_file=augmented, eval_steps=config.eval_steps, max_length=config.max_length,
                 batch_size=config.batch_size, seed=config.seed, data_dir=config.data_dir,
-                log_dir=_sub(config.log_dir, "pruned")))
+                cache_teacher_logits=config.cache_teacher_logits, log_dir=_sub(config.log_dir, "pruned")))
         rows.append(("pruned", pruned_dir))
         shipped = pruned_dir
     table = comparison_table(rows)

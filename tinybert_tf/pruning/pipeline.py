@@ -47,6 +47,8 @@ class PruneConfig:
         augmented_file: augmented training set for the recovery (`tinybert-tf augment`).
         eval_steps: recovery step 2 also evaluates on dev every N steps, best kept.
         importance_examples: dev examples used for importance (default all).
+        cache_teacher_logits: recovery step 2 computes the teacher's logits once
+            (`TaskDistillConfig.cache_teacher_logits`).
     """
 
     model: str = "runs/demo/student"
@@ -63,6 +65,7 @@ class PruneConfig:
     prediction_epochs: int = 1
     augmented_file: Optional[str] = None
     eval_steps: int = 0
+    cache_teacher_logits: bool = False
     learning_rate: float = 3e-5
     log_dir: Optional[str] = None
     max_length: int = 128
@@ -148,7 +151,7 @@ def prune_student(config: PruneConfig) -> Dict:
             prediction_epochs=config.prediction_epochs, prediction_learning_rate=config.learning_rate,
             augmented_file=config.augmented_file, eval_steps=config.eval_steps, log_dir=config.log_dir,
             pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
-            seed=config.seed, data_dir=config.data_dir), task=task)
+            cache_teacher_logits=config.cache_teacher_logits, seed=config.seed, data_dir=config.data_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]
 
     if config.vocabulary:
