@@ -153,3 +153,51 @@ def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_
     for a, b in zip(weights[False], weights[True]):
         np.testing.assert_allclose(a, b, atol=2e-4)
     assert any(np.abs(a).max() > 0 for a in weights[True])
+
+
+MIRRORED_STAGE = r"""
+import json, os, sys
+import numpy as np
+from tinybert_tf.backend import tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from tinybert_tf import BertClassifier, BertEncoder, BertTokenizer, distill, save_pretrained
+from tests.conftest import SPECIAL, WORDS, tiny_config
+from tests.test_teacher import write_toy_task
+import pathlib
+root = pathlib.Path(sys.argv[1])
+(root / "vocab.txt").write_text("\n".join(SPECIAL + WORDS) + "\n")
+tokenizer = BertTokenizer.from_vocab_file(str(root / "vocab.txt"))
+# No dropout: one replica or two must then take the same steps, to reduction order.
+config = tiny_config(tokenizer.vocab_size, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+teacher = save_pretrained(BertClassifier(BertEncoder(config), 2), str(root / "teacher"), tokenizer=tokenizer,
+                          labels=["great", "other"])
+task = write_toy_task(root)
+weights = {}
+for name in ("none", "mirrored"):
+    student, metrics = distill.task_distill(distill.TaskDistillConfig(
+        teacher=teacher, student="teacher-l1", task=task, max_length=16, batch_size=16, intermediate_epochs=1,
+        prediction_epochs=1, intermediate_learning_rate=1e-3, prediction_learning_rate=1e-3, distribution=name,
+        output_dir=str(root / name)))
+    weights[name] = student.get_weights()
+diff = max(float(np.abs(a - b).max()) for a, b in zip(weights["none"], weights["mirrored"]))
+moved = max(float(np.abs(a).max()) for a in weights["mirrored"])
+print("RESULT", json.dumps({"max_weight_diff": diff, "moved": moved}))
+"""
+
+
+def test_mirrored_distribution_on_two_logical_cpus_takes_the_single_device_steps(tmp_path):
+    """`distribution="mirrored"` splits each global batch over 2 replicas (logical CPUs,
+    set before TensorFlow starts: a fresh process) and ends at the single-device weights."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run([sys.executable, "-c", MIRRORED_STAGE, str(tmp_path)], capture_output=True, text=True,
+                            timeout=600, cwd=root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "MirroredStrategy, 2 replica(s)" in result.stdout, result.stdout[-2000:]
+    line = next(l for l in result.stdout.splitlines() if l.startswith("RESULT "))
+    numbers = json.loads(line[len("RESULT "):])
+    assert numbers["max_weight_diff"] < 1e-4 and numbers["moved"] > 0, numbers
+    print(numbers)

@@ -29,7 +29,9 @@ from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.training import (
     CLIPPINGS,
+    DISTRIBUTIONS,
     MIXED_PRECISION,
+    distribution,
     precision,
     TrainingError,
     make_optimizer,
@@ -61,6 +63,8 @@ class GeneralDistillConfig:
             when the widths are equal, else random; `identity`; `glorot`).
         mixed_precision: `bfloat16` runs teacher and student in bfloat16 with float32
             weights (losses, softmax and LayerNorm in float32); `none`: float32.
+        distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
+            host's GPUs; `batch_size` is the global batch); `none`: no strategy.
     """
 
     teacher: str = "minilm-l6"
@@ -82,6 +86,7 @@ class GeneralDistillConfig:
     log_dir: Optional[str] = None
     seed: int = 0
     mixed_precision: str = "none"
+    distribution: str = "none"
 
 
 @dataclasses.dataclass
@@ -130,6 +135,8 @@ class TaskDistillConfig:
         mixed_precision: `bfloat16` trains in bfloat16 with float32 weights (losses,
             softmax, LayerNorm in float32); the saved student is float32 and its metrics
             are computed in float32. `none`: float32 throughout.
+        distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
+            host's GPUs; `batch_size` is the global batch); `none`: no strategy.
     """
 
     teacher: str = "runs/teacher"
@@ -165,6 +172,7 @@ class TaskDistillConfig:
     pruning_log_dir: Optional[str] = None
     mixed_precision: str = "none"
     cache_teacher_logits: bool = False
+    distribution: str = "none"
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
@@ -212,7 +220,7 @@ def _finish(output_dir: str) -> None:
 def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
     """Run general distillation; saves the student encoder to `config.output_dir`.
     Returns (student encoder, history); history is None when a finished run was reused."""
-    with precision(config.mixed_precision):
+    with precision(config.mixed_precision), distribution(config.distribution):
         return _general_distill(config, callbacks)
 
 
@@ -319,7 +327,9 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     """Task distillation (step 1 then step 2). Saves the student classifier to
     `config.output_dir` with its metrics. Returns (student classifier, metrics).
     Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
-    with precision(config.mixed_precision):
+    if config.distribution not in DISTRIBUTIONS:  # before any model is built or file written
+        raise ValueError(f"distribution={config.distribution!r}; use one of {', '.join(DISTRIBUTIONS)}.")
+    with precision(config.mixed_precision), distribution(config.distribution):
         return _task_distill(config, callbacks, task)
 
 

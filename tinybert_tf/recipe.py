@@ -68,6 +68,8 @@ class RecipeConfig:
             teacher fine-tuning stays float32); `none`: float32.
         cache_teacher_logits: step 2 of task distillation and of the pruning recovery
             computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
+        distribution: `mirrored` for general and task distillation
+            (`tf.distribute.MirroredStrategy`; `batch_size` is the global batch).
     """
 
     teacher: str = "minilm-l6"
@@ -105,6 +107,7 @@ class RecipeConfig:
     log_dir: Optional[str] = None
     mixed_precision: str = "none"
     cache_teacher_logits: bool = False
+    distribution: str = "none"
 
     def __post_init__(self):
         if self.preset not in PRESETS:
@@ -162,7 +165,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 teacher=config.teacher, student=config.student, max_segments=config.general_max_segments,
                 max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
                 learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed,
-                log_dir=_sub(config.log_dir, "general"), mixed_precision=config.mixed_precision))
+                log_dir=_sub(config.log_dir, "general"), mixed_precision=config.mixed_precision,
+                distribution=config.distribution))
         student_start = general_dir
 
     augmented = None
@@ -188,7 +192,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             projection_init=config.projection_init,
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
             log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision,
-            cache_teacher_logits=config.cache_teacher_logits))
+            cache_teacher_logits=config.cache_teacher_logits, distribution=config.distribution))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir

@@ -23,6 +23,27 @@ from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
 MIXED_PRECISION = ("none", "bfloat16")
+DISTRIBUTIONS = ("none", "mirrored")
+
+
+@contextlib.contextmanager
+def distribution(name: str):
+    """A stage's models, optimizers and `fit` under a `tf.distribute` strategy: `mirrored`
+    = `MirroredStrategy` over this host's GPUs (or its one CPU), batches split across the
+    replicas (`batch_size` stays the global batch); `none` = the default strategy."""
+    from tinybert_tf.backend import tf
+
+    if name not in DISTRIBUTIONS:
+        raise ValueError(f"distribution={name!r}; use one of {', '.join(DISTRIBUTIONS)} (multi-worker and TPU "
+                         "strategies are not built yet: their checkpointing needs chief-only writes).")
+    if name == "none":
+        yield None
+        return
+    strategy = tf.distribute.MirroredStrategy()
+    print(f"Distribution: MirroredStrategy, {strategy.num_replicas_in_sync} replica(s) "
+          f"({', '.join(strategy.extended.worker_devices)}); batch_size is the global batch.", flush=True)
+    with strategy.scope():
+        yield strategy
 
 
 @contextlib.contextmanager
