@@ -6,9 +6,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.Test;
@@ -20,18 +18,7 @@ import org.junit.Test;
  */
 public class EngineChoiceTest {
     static ByteBuffer model(String name) throws IOException {
-        InputStream in = EngineChoiceTest.class.getClassLoader().getResourceAsStream(name);
-        if (in == null) {
-            throw new IOException(name + " is not on the test classpath (run android_demo/scripts/make_test_models.py).");
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            out.write(buf, 0, n);
-        }
-        in.close();
-        return ByteBuffer.wrap(out.toByteArray());
+        return ByteBuffer.wrap(GoldenTokenizationTest.resourceBytes(name));
     }
 
     @Test

@@ -19,6 +19,10 @@ import org.junit.Test;
  */
 public class GoldenTokenizationTest {
     static String resource(String name) throws IOException {
+        return new String(resourceBytes(name), StandardCharsets.UTF_8);
+    }
+
+    static byte[] resourceBytes(String name) throws IOException {
         InputStream in = GoldenTokenizationTest.class.getClassLoader().getResourceAsStream(name);
         if (in == null) {
             throw new IOException(name + " is not on the test classpath (android_demo/core/src/test/resources).");
@@ -30,7 +34,7 @@ public class GoldenTokenizationTest {
             out.write(buf, 0, n);
         }
         in.close();
-        return new String(out.toByteArray(), StandardCharsets.UTF_8);
+        return out.toByteArray();
     }
 
     static Map<String, Integer> vocab() throws IOException {
