@@ -201,3 +201,78 @@ def test_mirrored_distribution_on_two_logical_cpus_takes_the_single_device_steps
     numbers = json.loads(line[len("RESULT "):])
     assert numbers["max_weight_diff"] < 1e-4 and numbers["moved"] > 0, numbers
     print(numbers)
+
+
+MULTI_WORKER_STAGE = r"""
+import json, sys
+from tinybert_tf import distill
+teacher, task, out = sys.argv[1:4]
+student, metrics = distill.task_distill(distill.TaskDistillConfig(
+    teacher=teacher, student="teacher-l1", task=task, max_length=16, batch_size=16, intermediate_epochs=1,
+    prediction_epochs=1, intermediate_learning_rate=1e-3, prediction_learning_rate=1e-3, backup_every_steps=2,
+    distribution="multi_worker", output_dir=out))
+print("FINISHED")
+"""
+
+
+def _free_ports(n):
+    import socket
+
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(tokenizer, toy_task_dir,
+                                                                            tmp_path):  # noqa: F811
+    """MultiWorkerMirroredStrategy across 2 processes on localhost (TF_CONFIG), global batch 16:
+    worker 1 is killed at step 4 (after the step-4 backup), worker 0 then waits in a collective
+    and is killed too; both restarted finish where one process with batch 16 finishes."""
+    import signal
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from tinybert_tf import BertClassifier, BertEncoder
+
+    config = tiny_config(tokenizer.vocab_size, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    teacher = save_pretrained(BertClassifier(BertEncoder(config), 2), str(tmp_path / "teacher"), tokenizer=tokenizer,
+                              labels=["great", "other"])
+    reference, _ = distill.task_distill(distill.TaskDistillConfig(
+        teacher=teacher, student="teacher-l1", task=toy_task_dir, max_length=16, batch_size=16, intermediate_epochs=1,
+        prediction_epochs=1, intermediate_learning_rate=1e-3, prediction_learning_rate=1e-3,
+        output_dir=str(tmp_path / "single")))
+    out = str(tmp_path / "two_workers")
+    ports = _free_ports(2)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def start(index, fault=None):
+        env = dict(os.environ, TF_CONFIG=json.dumps({"cluster": {"worker": [f"localhost:{p}" for p in ports]},
+                                                     "task": {"type": "worker", "index": index}}))
+        env.pop("TINYBERT_FAULT", None)
+        if fault:
+            env["TINYBERT_FAULT"] = fault
+        return subprocess.Popen([sys.executable, "-c", MULTI_WORKER_STAGE, teacher, toy_task_dir, out], env=env,
+                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    chief, worker = start(0), start(1, fault="fit:task distillation step 1:step:4@KILL")
+    assert worker.wait(timeout=300) == -signal.SIGKILL  # killed at its fault point
+    chief.kill()  # blocked in the next step's all-reduce
+    chief.wait(timeout=60)
+    assert os.path.isdir(os.path.join(out, "backup_step1")) and not os.path.exists(os.path.join(out, "metrics.json"))
+    chief, worker = start(0), start(1)
+    logs = [p.communicate(timeout=300)[0] for p in (chief, worker)]
+    assert [p.returncode for p in (chief, worker)] == [0, 0], logs[0][-3000:] + logs[1][-3000:]
+    assert "MultiWorkerMirroredStrategy, 2 replica(s)" in logs[0]
+    assert "Resuming task distillation step 1 from its backup at step 4" in logs[0], logs[0][-3000:]
+    # The chief wrote the outputs; worker 1's private folder is gone.
+    assert os.path.isfile(os.path.join(out, "metrics.json")) and not os.path.exists(os.path.join(out, ".worker_1"))
+    saved = load_pretrained(out).classifier.get_weights()
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(saved, reference.get_weights()))
+    print("two workers, killed and restarted, vs one process: max |weight diff|", diff)
+    assert diff < 1e-4

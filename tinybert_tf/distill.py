@@ -13,6 +13,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import time
 from typing import List, Optional
 
@@ -33,6 +34,7 @@ from tinybert_tf.training import (
     MIXED_PRECISION,
     distribution,
     precision,
+    worker_output_dir,
     TrainingError,
     make_optimizer,
     predict_logits,
@@ -176,7 +178,7 @@ class TaskDistillConfig:
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
-              callbacks=(), log_dir=None):
+              callbacks=(), log_dir=None, backup_root=None):
     """One distillation step with exact resume (`training.resumable_fit`). When it ends,
     the student's state goes to `<output_dir>/<name>.done.npz`: a rerun after a crash in a
     later step loads it instead of repeating this one. The stage removes these markers
@@ -186,7 +188,8 @@ def _run_step(distiller, batches, output_dir, name, every, label, validation_dat
         print(f"{label}: finished before ({done}); continuing from it.")
         distiller.load_student_state(done)
         return None
-    history = resumable_fit(distiller, batches, os.path.join(output_dir, f"backup_{name}"), every, label,
+    # backup_root: the chief's folder, which every multi-worker worker restores from.
+    history = resumable_fit(distiller, batches, os.path.join(backup_root or output_dir, f"backup_{name}"), every, label,
                             validation_data=validation_data, keep_best=keep_best,
                             # general distillation has one step: its logs go straight into log_dir
                             callbacks=list(callbacks) + progress.tensorboard(log_dir, "" if name == "general" else name))
@@ -221,10 +224,21 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
     """Run general distillation; saves the student encoder to `config.output_dir`.
     Returns (student encoder, history); history is None when a finished run was reused."""
     with precision(config.mixed_precision), distribution(config.distribution):
-        return _general_distill(config, callbacks)
+        return _on_this_worker(_general_distill, config, callbacks)
 
 
-def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None):
+def _on_this_worker(stage, config, *args):
+    """Run `stage` with this process's output folder (`training.worker_output_dir`): the
+    chief's is `config.output_dir`; another worker's is private and removed at the end."""
+    own = worker_output_dir(config.output_dir)
+    if own == config.output_dir:
+        return stage(config, *args)
+    result = stage(dataclasses.replace(config, output_dir=own), *args, backup_root=config.output_dir)
+    shutil.rmtree(own, ignore_errors=True)
+    return result
+
+
+def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None, backup_root=None):
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
     teacher = load_pretrained(config.teacher)
@@ -248,7 +262,8 @@ def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = N
     start = time.time()
     try:
         history = _run_step(distiller, batches, config.output_dir, "general", config.backup_every_steps,
-                            "general distillation", callbacks=callbacks or [], log_dir=config.log_dir)
+                            "general distillation", callbacks=callbacks or [], log_dir=config.log_dir,
+                            backup_root=backup_root)
     except TrainingError:
         outputs.discard(config.output_dir, _PARTIAL)
         raise
@@ -330,11 +345,11 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     if config.distribution not in DISTRIBUTIONS:  # before any model is built or file written
         raise ValueError(f"distribution={config.distribution!r}; use one of {', '.join(DISTRIBUTIONS)}.")
     with precision(config.mixed_precision), distribution(config.distribution):
-        return _task_distill(config, callbacks, task)
+        return _on_this_worker(_task_distill, config, callbacks, task)
 
 
 def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
-                  task: Optional[data_lib.TaskData] = None):
+                  task: Optional[data_lib.TaskData] = None, backup_root=None):
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
     # Checked before anything is written (the Distiller and optimizers check again when built).
@@ -394,7 +409,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             distiller.compile(optimizer=_step1_optimizer(config), stage="intermediate")
             _run_step(distiller, batches(config.intermediate_epochs), config.output_dir, "step1",
                       config.backup_every_steps, "task distillation step 1", callbacks=stage_callbacks(),
-                      log_dir=config.log_dir)
+                      log_dir=config.log_dir, backup_root=backup_root)
 
         if config.prediction_epochs > 0:
             distiller.compile(optimizer=make_optimizer(config.prediction_learning_rate,
@@ -413,7 +428,8 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                 step2_inputs = ({**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1])
             _run_step(distiller, batches(config.prediction_epochs, step2_inputs), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
-                      keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir)
+                      keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir,
+                      backup_root=backup_root)
     except TrainingError:
         outputs.discard(config.output_dir, _PARTIAL)
         raise

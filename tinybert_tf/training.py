@@ -23,27 +23,55 @@ from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
 MIXED_PRECISION = ("none", "bfloat16")
-DISTRIBUTIONS = ("none", "mirrored")
+DISTRIBUTIONS = ("none", "mirrored", "multi_worker")
 
 
 @contextlib.contextmanager
 def distribution(name: str):
     """A stage's models, optimizers and `fit` under a `tf.distribute` strategy: `mirrored`
-    = `MirroredStrategy` over this host's GPUs (or its one CPU), batches split across the
-    replicas (`batch_size` stays the global batch); `none` = the default strategy."""
+    = `MirroredStrategy` over this host's GPUs (or its one CPU); `multi_worker` =
+    `MultiWorkerMirroredStrategy` over the workers `TF_CONFIG` names (every worker runs the
+    same command; see `worker_output_dir` for who writes what); `none` = the default
+    strategy. Batches are split across all replicas: `batch_size` stays the global batch."""
     from tinybert_tf.backend import tf
 
     if name not in DISTRIBUTIONS:
-        raise ValueError(f"distribution={name!r}; use one of {', '.join(DISTRIBUTIONS)} (multi-worker and TPU "
-                         "strategies are not built yet: their checkpointing needs chief-only writes).")
+        raise ValueError(f"distribution={name!r}; use one of {', '.join(DISTRIBUTIONS)} (TPU is not built yet).")
     if name == "none":
         yield None
         return
-    strategy = tf.distribute.MirroredStrategy()
-    print(f"Distribution: MirroredStrategy, {strategy.num_replicas_in_sync} replica(s) "
+    if name == "multi_worker":
+        if not os.environ.get("TF_CONFIG"):
+            raise ValueError("distribution='multi_worker' needs TF_CONFIG (the cluster's workers and this one's "
+                             "index), set on every worker before it starts.")
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    else:
+        strategy = tf.distribute.MirroredStrategy()
+    label = "MultiWorkerMirroredStrategy" if name == "multi_worker" else "MirroredStrategy"
+    print(f"Distribution: {label}, {strategy.num_replicas_in_sync} replica(s) "
           f"({', '.join(strategy.extended.worker_devices)}); batch_size is the global batch.", flush=True)
     with strategy.scope():
         yield strategy
+
+
+def is_chief() -> bool:
+    """Whether this process writes a stage's outputs (always, without multi-worker)."""
+    from tinybert_tf.backend import tf
+
+    return bool(tf.distribute.get_strategy().extended.should_checkpoint)
+
+
+def worker_output_dir(output_dir: str) -> str:
+    """Where this process writes a stage's own files: `output_dir` on the chief (and without
+    multi-worker); `<output_dir>/.worker_<index>` on the other workers, kept across restarts
+    (their step markers and best-epoch records) and removed when the stage finishes. The
+    backups stay in `output_dir` for every worker: `BackupAndRestore` writes them from the
+    chief only and restores every worker from them (the folder must be shared)."""
+    if is_chief():
+        return output_dir
+    from tinybert_tf.backend import tf
+
+    return os.path.join(output_dir, f".worker_{tf.distribute.get_strategy().cluster_resolver.task_id}")
 
 
 @contextlib.contextmanager
@@ -157,7 +185,8 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     if not np.all(np.isfinite(losses)):
         raise TrainingError(f"The {label} loss became NaN/inf ({[round(float(x), 4) for x in losses]}); the partial "
                             "outputs were removed. Lower the learning rate and run again.")
-    shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
+    if is_chief():  # other workers still read it until they end too
+        shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
     return history
 
 
