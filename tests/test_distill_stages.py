@@ -279,3 +279,7 @@ def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(toke
     diff = max(float(np.abs(a - b).max()) for a, b in zip(saved, reference.get_weights()))
     print("two workers, killed and restarted, vs one process: max |weight diff|", diff)
     assert diff < 1e-4
+    # Run again, finished: every worker reuses the chief's outputs (none starts training alone and waits).
+    chief, worker = start(0), start(1)
+    logs = [p.communicate(timeout=300)[0] for p in (chief, worker)]
+    assert [p.returncode for p in (chief, worker)] == [0, 0] and all("reusing it" in log for log in logs), logs

@@ -66,7 +66,9 @@ class GeneralDistillConfig:
         mixed_precision: `bfloat16` runs teacher and student in bfloat16 with float32
             weights (losses, softmax and LayerNorm in float32); `none`: float32.
         distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
-            host's GPUs; `batch_size` is the global batch); `none`: no strategy.
+            host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
+            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
+            `batch_size` is the global batch. `none`: no strategy.
     """
 
     teacher: str = "minilm-l6"
@@ -138,7 +140,9 @@ class TaskDistillConfig:
             softmax, LayerNorm in float32); the saved student is float32 and its metrics
             are computed in float32. `none`: float32 throughout.
         distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
-            host's GPUs; `batch_size` is the global batch); `none`: no strategy.
+            host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
+            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
+            `batch_size` is the global batch. `none`: no strategy.
     """
 
     teacher: str = "runs/teacher"
@@ -231,7 +235,9 @@ def _on_this_worker(stage, config, *args):
     """Run `stage` with this process's output folder (`training.worker_output_dir`): the
     chief's is `config.output_dir`; another worker's is private and removed at the end."""
     own = worker_output_dir(config.output_dir)
-    if own == config.output_dir:
+    # The chief; or any worker once the chief's outputs are finished: the stage then only
+    # checks the settings record and reuses them (reads, writes nothing), as the chief does.
+    if own == config.output_dir or outputs.is_finished(config.output_dir):
         return stage(config, *args)
     result = stage(dataclasses.replace(config, output_dir=own), *args, backup_root=config.output_dir)
     shutil.rmtree(own, ignore_errors=True)
@@ -422,7 +428,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
                                  model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
             step2_inputs = train_inputs
-            if config.cache_teacher_logits:
+            if config.cache_teacher_logits and not os.path.isfile(os.path.join(config.output_dir, "step2.done.npz")):
                 # Recomputed on every (re)start, never stored: a resumed run sees the same numbers.
                 logits = teacher.classifier.predict(train_inputs[0], batch_size=64, verbose=0)
                 step2_inputs = ({**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1])

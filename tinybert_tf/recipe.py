@@ -68,8 +68,8 @@ class RecipeConfig:
             teacher fine-tuning stays float32); `none`: float32.
         cache_teacher_logits: step 2 of task distillation and of the pruning recovery
             computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
-        distribution: `mirrored` for general and task distillation
-            (`tf.distribute.MirroredStrategy`; `batch_size` is the global batch).
+        distribution: `mirrored` or `multi_worker` for general and task distillation
+            (`TaskDistillConfig.distribution`; `batch_size` is the global batch).
     """
 
     teacher: str = "minilm-l6"
