@@ -91,6 +91,7 @@ def plot(rows, seqs, reference, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401  (used as matplotlib.ticker)
 
     ref = next(r for r in rows if (r["model"], r["variant"]) == reference)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
@@ -106,6 +107,9 @@ def plot(rows, seqs, reference, path):
             ax.errorbar(x, 100 * r["score"], yerr=se, fmt="osD^v<>p"[i % 8], capsize=3, alpha=0.8,
                         label=f"{r['model']} {r['variant']}")
         ax.set_xscale("log")
+        # Plain numbers on the log axis; minor-tick labels would overlap (2x10^0 3x10^0 ...).
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         # The goal region: left of the x threshold AND above the accuracy floor.
         bottom, top = ax.get_ylim()
         ax.fill_between([min(xs + [ref_x / goal]) / 1.5, ref_x / goal], floor, max(top, floor + 0.5),
