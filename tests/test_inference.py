@@ -20,7 +20,7 @@ def exported(config, tokenizer, tmp_path_factory):
     d = tmp_path_factory.mktemp("inference")
     toy_task_dir = write_toy_task(d)
     model_dir = save_pretrained(BertClassifier(BertEncoder(config), num_labels=2), str(d / "clf"),
-                                tokenizer=tokenizer, labels=["other", "great"])
+                                tokenizer=tokenizer, labels=["great", "other"])  # the toy task's order
     export.export_model(export.ExportConfig(model=model_dir, task=toy_task_dir, output_dir=str(d / "export"),
                                             variants="float32", bundle_variant="float32", max_length=16,
                                             parity_examples=4, max_accuracy_drop=1.0))

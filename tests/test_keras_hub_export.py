@@ -17,7 +17,7 @@ def _saved(tokenizer, tmp_path, **overrides):
     # Weights well away from zero, so a wrong layout or activation shows in the logits.
     rng = np.random.default_rng(0)
     model.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in model.get_weights()])
-    return save_pretrained(model, str(tmp_path / "clf"), tokenizer=tokenizer, labels=["other", "great"])
+    return save_pretrained(model, str(tmp_path / "clf"), tokenizer=tokenizer, labels=["great", "other"])  # the toy task's order
 
 
 def test_preset_reloads_offline_with_the_models_logits(tokenizer, toy_task_dir, tmp_path, capsys):  # noqa: F811

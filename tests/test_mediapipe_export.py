@@ -20,6 +20,8 @@ pytest.importorskip("mediapipe.tasks.metadata.metadata_schema_py_generated",
 
 from tinybert_tf import tflite_metadata  # noqa: E402
 
+LABELS = ["great", "other"]  # the toy task's label order (sorted)
+
 
 @pytest.fixture
 def model_dir(tokenizer, tmp_path):
@@ -27,7 +29,7 @@ def model_dir(tokenizer, tmp_path):
     # Weights away from zero: scores far from uniform, so a wrong input order or tokenizer shows.
     rng = np.random.default_rng(0)
     model.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in model.get_weights()])
-    return save_pretrained(model, str(tmp_path / "clf"), tokenizer=tokenizer, labels=["other", "great"])
+    return save_pretrained(model, str(tmp_path / "clf"), tokenizer=tokenizer, labels=LABELS)
 
 
 def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokenizer, toy_task_dir, tmp_path,
@@ -45,14 +47,14 @@ def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokeni
     assert meta["tokenizer_vocab"] == ["vocab.txt"] and meta["output_labels"] == ["labels.txt"]
     vocab = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])]
     assert meta["files"]["vocab.txt"].splitlines() == vocab
-    assert meta["files"]["labels.txt"].splitlines() == ["other", "great"]
+    assert meta["files"]["labels.txt"].splitlines() == LABELS
     # The export ran MediaPipe itself on the dev examples: same labels, same scores.
     check = report["mediapipe_check"]
     assert check["checked"] and check["label_agreement"] == 1.0 and check["max_abs_prob_diff"] < 1e-4, check
     # MediaPipe (its own tokenizer) vs the file fed this project's tokenization, and vs Keras.
     texts = ["this snack is great !", "stale , bad coffee", "I LOVE the tea; not bad at all."]
     with tflite_metadata.mediapipe_classifier(path) as classifier:
-        theirs = np.array([tflite_metadata.mediapipe_scores(classifier, t, ["other", "great"]) for t in texts])
+        theirs = np.array([tflite_metadata.mediapipe_scores(classifier, t, LABELS) for t in texts])
     x = tokenizer(texts, max_length=16, padding="max_length")
     file_scores = export.tflite_logits(export.to_tflite(load_pretrained(model_dir).classifier, "float32", 16,
                                                         "task_library", output="probabilities"), x)
@@ -68,7 +70,7 @@ def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokeni
     assert meta["output_kind"] == "probabilities" and meta["fixed_seq_len"] == 16
     assert open(meta["model_file_path"], "rb").read() == model
     predicted = TextClassifier.from_pretrained(report["bundle"]).predict(texts)
-    np.testing.assert_allclose([[p.probabilities["other"], p.probabilities["great"]] for p in predicted], theirs,
+    np.testing.assert_allclose([[p.probabilities[label] for label in LABELS] for p in predicted], theirs,
                                atol=1e-5)
 
 
@@ -87,7 +89,7 @@ def test_mediapipe_export_refuses_regression_cased_models_and_wrong_inputs(model
     from tinybert_tf.tokenizer import BertTokenizer
     cased = BertTokenizer.from_vocab_file(os.path.join(vocab_dir, "vocab.txt"), do_lower_case=False)
     cased_dir = save_pretrained(load_pretrained(model_dir).classifier, str(tmp_path / "cased"), tokenizer=cased,
-                                labels=["other", "great"])
+                                labels=LABELS)
     with pytest.raises(export.ExportError, match="cased vocabulary; MediaPipe's BERT tokenizer lowercases"):
         export.export_model(export.ExportConfig(model=cased_dir, task=toy_task_dir, format="mediapipe",
                                                 output_dir=str(tmp_path / "y"), max_length=16))

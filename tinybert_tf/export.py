@@ -336,11 +336,11 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     if loaded.classifier is None:
         raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
-    task.check_model(loaded, role="model")
     if task.is_regression or task.train.text_pairs is not None:
         raise ExportError(f"Task {task.name!r} is a {'regression' if task.is_regression else 'sentence-pair'} task: "
                           "MediaPipe's TextClassifier classifies one text into labels. Export it as tflite "
                           "(the app bundle) instead.")
+    task.check_model(loaded, role="model")
     model, tokenizer, length = loaded.classifier, loaded.tokenizer, config.max_length
     if not tokenizer.do_lower_case:
         # MediaPipe's BertTokenizerOptions have no casing switch: its WordPiece lowercases.
