@@ -12,6 +12,7 @@ Tiny models (hidden 48, 4 layers); no wall-clock thresholds.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -78,11 +79,17 @@ def run_to_end(stage, a, out):
     assert cli.main(command(stage, a) + [flag, out]) == 0
 
 
+def _default_sigint():
+    # A suite started in the background of a non-interactive shell (`make test &`, nohup)
+    # inherits SIGINT ignored, and so would the child: Ctrl-C could not be simulated.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_killed(stage, a, out, point, signal_name):
     flag = "--output-file" if stage == "augment" else "--output-dir"
     env = dict(os.environ, TINYBERT_FAULT=point + ("@INT" if signal_name == "SIGINT" else ""))
     proc = subprocess.run([sys.executable, "-m", "tinybert_tf", *command(stage, a), flag, out], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, preexec_fn=_default_sigint)
     if signal_name == "SIGKILL":
         assert proc.returncode == -9, f"the run did not reach {point!r}: rc {proc.returncode}\n{proc.stderr[-3000:]}"
     else:
