@@ -217,9 +217,7 @@ def export_model(config: ExportConfig) -> Dict:
         raise ExportError(f"variants {unknown or config.variants!r}: choose from {', '.join(VARIANTS)}.")
     if config.bundle_variant not in variants:
         raise ExportError(f"bundle_variant {config.bundle_variant!r} is not among the variants {variants}.")
-    loaded = load_pretrained(config.model)
-    if loaded.classifier is None:
-        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    loaded = _load_classifier(config.model)
     model, tokenizer = loaded.classifier, loaded.tokenizer
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
     task.check_model(loaded, role="model")  # validation scores against the task's labels
@@ -228,10 +226,8 @@ def export_model(config: ExportConfig) -> Dict:
         raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
                           "model needs inputs padded to exactly that length.")
     report_path = os.path.join(config.output_dir, "export_report.json")
-    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
-        with open(report_path, encoding="utf-8") as f:
-            report = json.load(f)
-        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+    report = _finished_report(config)
+    if report is not None:
         _check_bundle_variant(report, config)
         report["bundle"] = os.path.join(config.output_dir, "bundle")
         return report
@@ -294,14 +290,10 @@ def _export_keras_hub(config: ExportConfig) -> Dict:
     """The keras-hub preset, its parity with the model checked, then `export_report.json`."""
     from tinybert_tf import keras_hub_export
 
-    report_path = os.path.join(config.output_dir, "export_report.json")
-    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
-        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
-        with open(report_path, encoding="utf-8") as f:
-            return json.load(f)
-    loaded = load_pretrained(config.model)
-    if loaded.classifier is None:
-        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    report = _finished_report(config)
+    if report is not None:
+        return report
+    loaded = _load_classifier(config.model)
     preset = os.path.join(config.output_dir, "preset")
     keras_hub_export.to_keras_hub(config.model, preset, sequence_length=config.max_length)
     import keras_hub
@@ -320,7 +312,7 @@ def _export_keras_hub(config: ExportConfig) -> Dict:
                           "nothing was kept. Report it with the model's config.json.")
     report = {"model": config.model, "format": "keras-hub", "preset": preset, "max_length": config.max_length,
               "parity_max_abs_logit_diff": diff, "parity_examples": len(dev_x["input_ids"])}
-    outputs.write_json(report_path, report)
+    outputs.write_json(os.path.join(config.output_dir, "export_report.json"), report)
     return report
 
 
@@ -332,9 +324,7 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     if config.bundle_variant not in VARIANTS or config.bundle_variant == "full_int8":
         raise ExportError(f"bundle_variant={config.bundle_variant!r}: the MediaPipe model is one of float32, "
                           "float16, dynamic_int8 (full_int8 needs calibration: export it as tflite).")
-    loaded = load_pretrained(config.model)
-    if loaded.classifier is None:
-        raise ExportError(f"{config.model} has no classifier head; export a fine-tuned or distilled classifier.")
+    loaded = _load_classifier(config.model)
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
     if task.is_regression or task.train.text_pairs is not None:
         raise ExportError(f"Task {task.name!r} is a {'regression' if task.is_regression else 'sentence-pair'} task: "
@@ -346,11 +336,9 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
         # MediaPipe's BertTokenizerOptions have no casing switch: its WordPiece lowercases.
         raise ExportError(f"{config.model} uses a cased vocabulary; MediaPipe's BERT tokenizer lowercases, so it "
                           "would feed this model wrong ids. Export it as tflite (the app bundle) instead.")
-    report_path = os.path.join(config.output_dir, "export_report.json")
-    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
-        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
-        with open(report_path, encoding="utf-8") as f:
-            return json.load(f)
+    report = _finished_report(config)
+    if report is not None:
+        return report
     dev = task.dev.head(config.parity_examples)
     dev_x, test_x = data_lib.encode(dev, tokenizer, length), data_lib.encode(task.test, tokenizer, length)
     softmax = lambda x: tf.nn.softmax(x, axis=-1).numpy()  # noqa: E731
@@ -361,10 +349,9 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     parity = float(np.max(np.abs(file_dev - keras_dev)))
     test = compute_metrics(tflite_logits(flatbuffer, test_x, desc="validate mediapipe"), task.test.labels, False)
     drop = keras_test["accuracy"] - test["accuracy"]
-    labels = loaded.labels or [str(i) for i in range(model.num_labels)]
-    vocab = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])]
+    labels = _labels(loaded)
     with_metadata = tflite_metadata.add_metadata(
-        flatbuffer, vocab, labels, name=f"{task.name} classifier",
+        flatbuffer, _vocab(tokenizer), labels, name=f"{task.name} classifier",
         description=f"{task.name} text classifier distilled with tinybert_tf from {loaded.directory}.")
     path = os.path.join(config.output_dir, "mediapipe", "model.tflite")
     report = {"model": config.model, "format": "mediapipe", "path": path, "variant": config.bundle_variant,
@@ -389,7 +376,7 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     fixed = dataclasses.replace(config, seq_len=length, input_names="task_library")
     report["bundle"] = write_bundle(os.path.join(config.output_dir, "bundle"), path, loaded, fixed, report,
                                     output="probabilities")
-    outputs.write_json(report_path, report)
+    outputs.write_json(os.path.join(config.output_dir, "export_report.json"), report)
     return report
 
 
@@ -413,6 +400,34 @@ def _mediapipe_check(path, dev, file_dev, labels) -> Dict:
     print(f"MediaPipe TextClassifier on {len(dev)} dev examples: same label on {check['label_agreement']:.1%}, "
           f"max |prob diff| {check['max_abs_prob_diff']:.2e} (its tokenizer keeps accents; this project strips them)")
     return check
+
+
+def _load_classifier(model_dir: str):
+    """The saved classifier (`PretrainedBert`) every export format starts from."""
+    loaded = load_pretrained(model_dir)
+    if loaded.classifier is None:
+        raise ExportError(f"{model_dir} has no classifier head; export a fine-tuned or distilled classifier.")
+    return loaded
+
+
+def _finished_report(config: ExportConfig) -> Optional[Dict]:
+    """The settings guard, then the report of a finished export with these settings (None
+    when there is none yet)."""
+    report_path = os.path.join(config.output_dir, "export_report.json")
+    if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
+        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        with open(report_path, encoding="utf-8") as f:
+            return json.load(f)
+    return None
+
+
+def _vocab(tokenizer) -> list:
+    """WordPieces in id order (vocab.txt, the metadata's packed vocabulary)."""
+    return [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])]
+
+
+def _labels(loaded) -> list:
+    return loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
 
 
 def _check_bundle_variant(report: Dict, config: ExportConfig) -> None:
@@ -451,9 +466,8 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
     with outputs.atomic_path(os.path.join(directory, "model.tflite")) as tmp:
         shutil.copyfile(tflite_path, tmp)
     tokenizer = loaded.tokenizer
-    vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
-    outputs.write_text(os.path.join(directory, "vocab.txt"), "".join(t + "\n" for t, _ in vocab))
-    labels = loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
+    outputs.write_text(os.path.join(directory, "vocab.txt"), "".join(t + "\n" for t in _vocab(tokenizer)))
+    labels = _labels(loaded)
     outputs.write_text(os.path.join(directory, "labels.txt"), "".join(label + "\n" for label in labels))
     names = _input_names(config.input_names)
     meta = {
