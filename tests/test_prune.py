@@ -213,3 +213,31 @@ def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_dir, toy_ta
     saved = load_pretrained(out)
     assert saved.tokenizer.vocab_size == report["vocab_size"] == saved.config.vocab_size
     assert teacher_lib.evaluate(out, toy_task_dir, "test") == pytest.approx(report["test"])
+
+    # Gradual pruning: the pruned student keeps its (recovery-trained) projection and head map
+    # beside it, and pruning it again restricts that projection to the units kept, so the second
+    # recovery still compares with the 48-wide teacher (not with the 24-wide source).
+    from safetensors.numpy import load_file
+
+    first = load_file(f"{out}/distill_projections.safetensors")["fit_dense.weight"]
+    assert first.shape == (48, 24) and json.load(open(f"{out}/distill_heads.json"))["heads"] == head_map
+    again = str(tmp_path / "pruned_again")
+    # The vocabulary-pruned student reads other ids than the teacher: refused, naming the fix.
+    assert cli.main(["prune", "--model", out, "--teacher", teacher_dir, "--task", toy_task_dir,
+                     "--output-dir", again, "--hidden-size", "12", "--max-length", "16"]) != 0
+    assert not os.path.exists(again)
+    out = str(tmp_path / "pruned_keeps_vocabulary")
+    assert cli.main(["prune", "--model", teacher_dir, "--teacher", teacher_dir, "--task", toy_task_dir,
+                     "--output-dir", out, "--heads-fraction", "0.5", "--hidden-size", "24", "--intermediate-epochs",
+                     "1", "--prediction-epochs", "0", "--max-length", "16", "--batch-size", "16"]) == 0
+    head_map = json.load(open(f"{out}/structured/distill_heads.json"))["heads"]
+    first = load_file(f"{out}/distill_projections.safetensors")["fit_dense.weight"]
+    assert json.load(open(f"{out}/distill_heads.json"))["heads"] == head_map
+    assert cli.main(["prune", "--model", out, "--teacher", teacher_dir, "--task", toy_task_dir,
+                     "--output-dir", again, "--hidden-size", "12", "--intermediate-epochs", "1",
+                     "--prediction-epochs", "1", "--max-length", "16", "--batch-size", "16"]) == 0
+    narrowed = load_file(f"{again}/structured/distill_projections.safetensors")["fit_dense.weight"]
+    assert narrowed.shape == (48, 12)
+    assert all(any(np.array_equal(column, kept) for kept in first.T) for column in narrowed.T)
+    assert json.load(open(f"{again}/recovered/metrics.json"))["projection_init"] == "carried"
+    assert json.load(open(f"{again}/metrics.json"))["hidden_size"] == 12

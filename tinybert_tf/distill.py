@@ -300,9 +300,20 @@ def _float32_copy(classifier, tokenizer):
         return load_pretrained(tmp).classifier
 
 
+def check_same_vocabulary(student_tokenizer, teacher_tokenizer, student_name: str) -> None:
+    """Teacher and student read the same ids while distilling: a student with another
+    vocabulary (e.g. vocabulary-pruned) is refused before anything is written."""
+    if student_tokenizer is not None and student_tokenizer.get_vocab() != teacher_tokenizer.get_vocab():
+        raise ValueError(f"{student_name} has a vocabulary of {student_tokenizer.vocab_size} WordPieces that "
+                         f"differs from the teacher's ({teacher_tokenizer.vocab_size}), e.g. a vocabulary-pruned "
+                         "student; distil the student from before vocabulary pruning (prune the vocabulary "
+                         "last: `prune --vocabulary` in the final pruning step only).")
+
+
 def _task_student(config, teacher, mapping, task):
     if os.path.isdir(config.student):
         loaded = load_pretrained(config.student)
+        check_same_vocabulary(loaded.tokenizer, teacher.tokenizer, config.student)
         if loaded.classifier is not None:  # a trained head (a pruned student's) must fit the task
             task.check_model(loaded, role="student")
             return loaded.classifier
@@ -452,6 +463,13 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             continue
         metrics[split] = compute_metrics(predict_logits(student, tokenizer, examples, config.max_length),
                                          examples.labels, task.is_regression)
+    # Beside the student (not in it), as after general distillation: the projections its
+    # training ended with and the head map it learnt with, so it can be pruned or
+    # distilled again towards the same teacher. Written before metrics.json (finished).
+    if distiller.projections:
+        distiller.save_projections(os.path.join(config.output_dir, PROJECTIONS_FILE))
+    if distiller.head_map is not None:
+        write_json(os.path.join(config.output_dir, HEADS_FILE), {"heads": distiller.head_map})
     save_fine_tuned(student, tokenizer, task, config, metrics)
     _finish(config.output_dir)
     return student, metrics

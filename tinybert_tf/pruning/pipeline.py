@@ -3,6 +3,7 @@ structured pruning, recovery distillation from the teacher, vocabulary pruning,
 evaluation and saving. The only pruning module that imports distillation."""
 
 import dataclasses
+import json
 import os
 import time
 from typing import Dict, Optional
@@ -92,6 +93,25 @@ def _teacher_heads(config: PruneConfig, model):
             for i in range(student.num_hidden_layers)]
 
 
+def _source_links(model_dir: str) -> Dict:
+    """What a source student carries beside it towards the teacher: its projections
+    (a narrowed or general student) and its head map (a head-pruned one), or None."""
+    from tinybert_tf.hub import resolve_model_dir
+
+    directory = resolve_model_dir(model_dir)
+    links = {"projections": None, "heads": None}
+    path = os.path.join(directory, distill.PROJECTIONS_FILE)
+    if os.path.isfile(path):
+        from safetensors.numpy import load_file
+
+        links["projections"] = dict(load_file(path))
+    path = os.path.join(directory, distill.HEADS_FILE)
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            links["heads"] = json.load(f)["heads"]
+    return links
+
+
 def prune_student(config: PruneConfig) -> Dict:
     """Run `PruneConfig`'s stages; returns the metrics written to `output_dir/metrics.json`."""
     keras.utils.set_random_seed(config.seed)
@@ -101,6 +121,12 @@ def prune_student(config: PruneConfig) -> Dict:
     if loaded.classifier is None:
         raise ValueError(f"{config.model} has no classifier head: prune a task-distilled (or fine-tuned) student.")
     task.check_model(loaded, role="model")
+    if config.intermediate_epochs > 0 or config.prediction_epochs > 0:
+        from tinybert_tf.hub import resolve_model_dir
+        from tinybert_tf.tokenizer import BertTokenizer
+
+        distill.check_same_vocabulary(loaded.tokenizer, BertTokenizer.from_pretrained(
+            resolve_model_dir(config.teacher)), config.model)
     outputs.prepare_output_dir(config.output_dir, "prune", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
@@ -116,25 +142,30 @@ def prune_student(config: PruneConfig) -> Dict:
         features, labels = data_lib.encode(dev, tokenizer, config.max_length), np.asarray(dev.labels)
         heads, neurons = importance_scores(model, features, labels)
         hidden = hidden_importance(model, features, labels) if narrower else None
-        head_map = _teacher_heads(config, model)
+        source = _source_links(config.model)
+        head_map = source["heads"] if source["heads"] is not None else _teacher_heads(config, model)
         model = prune_heads_and_neurons(model, heads, neurons, config.heads_fraction, config.ffn_fraction)
         # The heads each layer kept (the rule prune_heads_and_neurons applies), in their order.
         kept = [top_heads(h, model.encoder.config.heads_in_layer(i)) for i, h in enumerate(heads)]
         current = os.path.join(config.output_dir, "structured")
-        projections = None
+        projections = source["projections"]  # a narrowed source keeps its way back to the teacher
         if narrower:
             wide = model.encoder.config.hidden_size
             model, kept_units, kept_again = prune_hidden(model, hidden, config.hidden_size,
                                                          head_scores=[h[k] for h, k in zip(heads, kept)])
             kept = [k[again] for k, again in zip(kept, kept_again)]
-            projections = selection_projection(kept_units, wide)
+            if projections is None:
+                projections = selection_projection(kept_units, wide)
+            else:  # pruned again: the source's projection restricted to the units kept
+                projections = {k: v[:, kept_units] if v.ndim == 2 else v for k, v in projections.items()}
             report["hidden_importance"] = hidden.round(6).tolist()
         save_pretrained(model, current, tokenizer=tokenizer, labels=task.label_names or None)
         if projections is not None:
             from safetensors.numpy import save_file
 
             with outputs.atomic_path(os.path.join(current, distill.PROJECTIONS_FILE)) as tmp:
-                save_file(projections, tmp)
+                # ascontiguousarray: safetensors writes a strided view's raw buffer (wrong values).
+                save_file({k: np.ascontiguousarray(v, np.float32) for k, v in projections.items()}, tmp)
         if head_map is not None:
             # Recovery compares each kept head with the teacher head it started as.
             head_map = [[head_map[i][h] for h in k] for i, k in enumerate(kept)]
@@ -153,6 +184,14 @@ def prune_student(config: PruneConfig) -> Dict:
             pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
             cache_teacher_logits=config.cache_teacher_logits, seed=config.seed, data_dir=config.data_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]
+
+    # The pruned student keeps its links to the teacher (projection, head map) beside it, as
+    # a general student does, so it can be pruned again or distilled further (gradually).
+    links = recovered_dir if config.intermediate_epochs > 0 or config.prediction_epochs > 0 else current
+    for name in (distill.PROJECTIONS_FILE, distill.HEADS_FILE):
+        if links != config.model and os.path.isfile(os.path.join(links, name)):
+            with open(os.path.join(links, name), "rb") as f:
+                outputs.write_bytes(os.path.join(config.output_dir, name), f.read())
 
     if config.vocabulary:
         texts = list(task.train.texts) + [t for t in (task.train.text_pairs or []) if t]
