@@ -184,3 +184,43 @@ def test_check_model_compares_label_count_and_order():
     with pytest.raises(DataError, match=r"trained with labels \['pos', 'neg'\]"):
         task.check_model(model(2, ["pos", "neg"]))
     TaskData("r", empty, empty, None, []).check_model(model(1, None))  # regression: one output
+
+
+def test_resumable_batches_cut_to_the_longest_and_group_by_length():
+    """`padding="longest"` cuts only padding (to a multiple of 8); `group_by_length` sorts each
+    mega-batch by length; both are fixed by the seed, so a resumed iterator sees the same batches."""
+    from tinybert_tf.data import ResumableBatches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(2, 21, 40)
+    mask = (np.arange(24)[None, :] < lengths[:, None]).astype("int32")
+    features = {"input_ids": (rng.integers(5, 100, (40, 24)) * mask).astype("int32"), "attention_mask": mask,
+                "token_type_ids": np.zeros((40, 24), "int32")}
+    labels = np.arange(40)
+
+    def run(start=0, **kwargs):
+        batches = ResumableBatches((features, labels), 4, 2, seed=1, **kwargs)
+        batches.start_step.assign(start)
+        return [({k: v.numpy() for k, v in x.items()}, y.numpy()) for x, y in batches.dataset()]
+
+    plain, longest, grouped = run(), run(padding="longest"), run(padding="longest", group_by_length=True)
+    assert all(x["input_ids"].shape == (4, 24) for x, _ in plain)
+    for (x, y), (cut, y_cut) in zip(plain, longest):
+        np.testing.assert_array_equal(y, y_cut)  # the same examples in the same batches
+        width = cut["input_ids"].shape[1]
+        assert width == min(24, -(-int(lengths[y].max()) // 8) * 8)
+        for name in x:
+            np.testing.assert_array_equal(x[name][:, :width], cut[name])
+            assert not x[name][:, width:].any()  # only padding was cut
+    order = np.concatenate([y for _, y in grouped])
+    for epoch in (order[:40], order[40:]):
+        assert sorted(epoch) == list(range(40)) and list(lengths[epoch]) == sorted(lengths[epoch], reverse=True)
+    assert [x["input_ids"].shape[1] for x, _ in grouped][:10] == sorted(
+        [x["input_ids"].shape[1] for x, _ in grouped][:10], reverse=True)
+    resumed = run(start=7, padding="longest", group_by_length=True)
+    assert len(resumed) == len(grouped) - 7
+    for (x, y), (x2, y2) in zip(grouped[7:], resumed):
+        np.testing.assert_array_equal(y, y2)
+        np.testing.assert_array_equal(x["input_ids"], x2["input_ids"])
+    with pytest.raises(ValueError, match="padding='shortest'; use one of max_length, longest"):
+        ResumableBatches((features, labels), 4, 1, padding="shortest")

@@ -158,6 +158,35 @@ def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_
     assert any(np.abs(a).max() > 0 for a in weights[True])
 
 
+def test_padding_to_the_longest_takes_the_same_prediction_steps(tokenizer, toy_task_dir, tmp_path):  # noqa: F811
+    """`padding="longest"` only removes padding: without dropout, step 2 (whose loss reads
+    the [CLS] logits) ends where `max_length` ends, to round-off; step 1 trains on the
+    shorter batches too (its mean-squared losses then average over fewer positions)."""
+    import numpy as np
+
+    from tinybert_tf import BertClassifier
+
+    config = tiny_config(tokenizer.vocab_size, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    teacher_dir = save_pretrained(BertClassifier(BertEncoder(config), 2), str(tmp_path / "teacher"),
+                                  tokenizer=tokenizer, labels=["great", "other"])
+    weights = {}
+    for padding in ("max_length", "longest"):
+        student, metrics = distill.task_distill(distill.TaskDistillConfig(
+            teacher=teacher_dir, student="teacher-l1", task=toy_task_dir, max_length=32, batch_size=16,
+            intermediate_epochs=0, prediction_epochs=2, prediction_learning_rate=3e-3, padding=padding,
+            output_dir=str(tmp_path / padding)))
+        weights[padding] = student.get_weights()
+    for a, b in zip(weights["max_length"], weights["longest"]):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    student, metrics = distill.task_distill(distill.TaskDistillConfig(
+        teacher=teacher_dir, student="teacher-l1", task=toy_task_dir, max_length=32, batch_size=16,
+        intermediate_epochs=1, prediction_epochs=1, padding="longest", group_by_length=True,
+        output_dir=str(tmp_path / "grouped")))
+    assert 0 <= metrics["dev"]["accuracy"] <= 1
+    with pytest.raises(ValueError, match="padding='dynamic'"):
+        distill.TaskDistillConfig(padding="dynamic")
+
+
 MIRRORED_STAGE = r"""
 import json, os, sys
 import numpy as np

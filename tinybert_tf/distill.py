@@ -69,6 +69,9 @@ class GeneralDistillConfig:
             host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
             in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
             `batch_size` is the global batch. `none`: no strategy.
+        padding / group_by_length: `"longest"` cuts each training batch to its longest
+            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
+            examples of similar length (`data.ResumableBatches`). Defaults: as before.
     """
 
     teacher: str = "minilm-l6"
@@ -91,6 +94,11 @@ class GeneralDistillConfig:
     seed: int = 0
     mixed_precision: str = "none"
     distribution: str = "none"
+    padding: str = "max_length"
+    group_by_length: bool = False
+
+    def __post_init__(self):
+        data_lib.check_padding(self.padding)
 
 
 @dataclasses.dataclass
@@ -143,6 +151,9 @@ class TaskDistillConfig:
             host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
             in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
             `batch_size` is the global batch. `none`: no strategy.
+        padding / group_by_length: `"longest"` cuts each training batch to its longest
+            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
+            examples of similar length (`data.ResumableBatches`). Defaults: as before.
     """
 
     teacher: str = "runs/teacher"
@@ -179,6 +190,11 @@ class TaskDistillConfig:
     mixed_precision: str = "none"
     cache_teacher_logits: bool = False
     distribution: str = "none"
+    padding: str = "max_length"
+    group_by_length: bool = False
+
+    def __post_init__(self):
+        data_lib.check_padding(self.padding)
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
@@ -257,7 +273,8 @@ def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = N
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
     features = teacher.tokenizer(texts, max_length=config.max_length)
-    batches = data_lib.ResumableBatches(features, config.batch_size, config.epochs, seed=config.seed)
+    batches = data_lib.ResumableBatches(features, config.batch_size, config.epochs, seed=config.seed,
+                                        padding=config.padding, group_by_length=config.group_by_length)
     steps = batches.steps_per_epoch * config.epochs
     print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
           f"tokens; {steps} steps.")
@@ -417,7 +434,8 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         return (prune.pruning_callbacks(config.pruning_log_dir) if pruning else []) + list(callbacks or [])
 
     def batches(epochs, inputs=train_inputs):
-        return data_lib.ResumableBatches(inputs, config.batch_size, epochs, seed=config.seed)
+        return data_lib.ResumableBatches(inputs, config.batch_size, epochs, seed=config.seed,
+                                         padding=config.padding, group_by_length=config.group_by_length)
 
     print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")

@@ -70,6 +70,8 @@ class RecipeConfig:
             computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
         distribution: `mirrored` or `multi_worker` for general and task distillation
             (`TaskDistillConfig.distribution`; `batch_size` is the global batch).
+        padding / group_by_length: every training stage's batches (`"longest"`: cut to
+            the batch's longest example; see `TaskDistillConfig.padding`).
     """
 
     teacher: str = "minilm-l6"
@@ -108,8 +110,11 @@ class RecipeConfig:
     mixed_precision: str = "none"
     cache_teacher_logits: bool = False
     distribution: str = "none"
+    padding: str = "max_length"
+    group_by_length: bool = False
 
     def __post_init__(self):
+        data_lib.check_padding(self.padding)
         if self.preset not in PRESETS:
             raise ValueError(f"preset={self.preset!r}; use one of {', '.join(PRESETS)}.")
         for name, value in PRESETS[self.preset].items():
@@ -152,7 +157,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         teacher_lib.fine_tune(teacher_lib.FineTuneConfig(
             model=config.teacher, task=config.task, output_dir=teacher_dir, max_length=config.max_length,
             batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "teacher")))
+            log_dir=_sub(config.log_dir, "teacher"), padding=config.padding, group_by_length=config.group_by_length))
 
     student_start = config.student
     if config.general_max_segments > 0:
@@ -166,7 +171,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
                 learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed,
                 log_dir=_sub(config.log_dir, "general"), mixed_precision=config.mixed_precision,
-                distribution=config.distribution))
+                distribution=config.distribution, padding=config.padding, group_by_length=config.group_by_length))
         student_start = general_dir
 
     augmented = None
@@ -192,7 +197,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             projection_init=config.projection_init,
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
             log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision,
-            cache_teacher_logits=config.cache_teacher_logits, distribution=config.distribution))
+            cache_teacher_logits=config.cache_teacher_logits, distribution=config.distribution,
+            padding=config.padding, group_by_length=config.group_by_length))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir
@@ -212,7 +218,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
                 intermediate_epochs=config.prune_epochs, prediction_epochs=config.prune_epochs,
                 augmented_file=augmented, eval_steps=config.eval_steps, max_length=config.max_length,
                 batch_size=config.batch_size, seed=config.seed, data_dir=config.data_dir,
-                cache_teacher_logits=config.cache_teacher_logits, log_dir=_sub(config.log_dir, "pruned")))
+                cache_teacher_logits=config.cache_teacher_logits, padding=config.padding,
+                group_by_length=config.group_by_length, log_dir=_sub(config.log_dir, "pruned")))
         rows.append(("pruned", pruned_dir))
         shipped = pruned_dir
     table = comparison_table(rows)

@@ -46,6 +46,9 @@ class FineTuneConfig:
         log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
         backup_every_steps: how often an interrupted run's state is saved (`backup/`).
+        padding / group_by_length: `"longest"` cuts each training batch to its longest
+            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
+            examples of similar length (`data.ResumableBatches`). Defaults: as before.
     """
 
     model: str = "minilm-l6"
@@ -64,6 +67,11 @@ class FineTuneConfig:
     log_dir: Optional[str] = None
     jit_compile: bool = False
     backup_every_steps: int = 50
+    padding: str = "max_length"
+    group_by_length: bool = False
+
+    def __post_init__(self):
+        data_lib.check_padding(self.padding)
 
 
 def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Optional[data_lib.TaskData] = None):
@@ -99,7 +107,8 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
 
     train = task.train.head(config.max_train_examples or None)
     batches = data_lib.ResumableBatches((data_lib.encode(train, tokenizer, config.max_length), train.labels),
-                                        config.batch_size, config.epochs, seed=config.seed)
+                                        config.batch_size, config.epochs, seed=config.seed,
+                                        padding=config.padding, group_by_length=config.group_by_length)
     dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
     total_steps = batches.steps_per_epoch * config.epochs
     trainable = WithDropoutState(model)

@@ -6,7 +6,7 @@ One module a job: `examples` (containers, dev split), a module per source (`fine
 `from tinybert_tf import data; data.load_task(...)` is the usual way in.
 """
 
-from tinybert_tf.data.batching import ResumableBatches, encode, make_dataset
+from tinybert_tf.data.batching import PADDINGS, ResumableBatches, check_padding, encode, make_dataset
 from tinybert_tf.data.examples import DataError, Examples, TaskData, carve_dev_split
 from tinybert_tf.data.files import load_files, load_text_file
 from tinybert_tf.data.fine_foods import FINE_FOODS_DIR, FINE_FOODS_LABELS, load_fine_foods
@@ -23,5 +23,5 @@ __all__ = [
     "STSB_DIR", "load_stsb",
     "load_task",
     "GENERAL_CORPUS", "load_general_corpus", "pack_segments",
-    "ResumableBatches", "encode", "make_dataset",
+    "PADDINGS", "ResumableBatches", "check_padding", "encode", "make_dataset",
 ]

@@ -26,6 +26,32 @@ def make_dataset(examples: Examples, tokenizer, max_length: int = 128, batch_siz
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+PADDINGS = ("max_length", "longest")
+SEQUENCE_FEATURES = ("input_ids", "token_type_ids", "attention_mask")
+_MEGA_BATCHES = 50  # HF's LengthGroupedSampler groups 50 batches at a time
+
+
+def check_padding(padding: str) -> None:
+    """Refuse an unknown `padding` setting (configs call this when they are made)."""
+    if padding not in PADDINGS:
+        raise ValueError(f"padding={padding!r}; use one of {', '.join(PADDINGS)}.")
+
+
+def _sequence_features(inputs):
+    """The features dict of `inputs` (the dict itself, or the first item of a tuple)."""
+    features = inputs if isinstance(inputs, dict) else inputs[0]
+    if not isinstance(features, dict) or "attention_mask" not in features:
+        raise ValueError("padding='longest' and group_by_length need a features dict with an attention_mask.")
+    return features
+
+
+def _grouped(order, lengths, mega_batch):
+    """`order` cut into mega-batches, each sorted by length, longest first (stable, so
+    the seed alone fixes the result)."""
+    return np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
+                           for chunk in np.split(order, range(mega_batch, len(order), mega_batch))])
+
+
 class ResumableBatches:
     """Training batches in an order fixed by (seed, epoch), able to start at any step.
 
@@ -42,6 +68,15 @@ class ResumableBatches:
             `(features, labels)`.
         batch_size, epochs, seed: as for `fit`; the last batch of an epoch may be smaller.
         shuffle: permute each epoch (otherwise the file order every epoch).
+        padding: `"max_length"` keeps the tokenizer's fixed length; `"longest"` cuts each
+            batch to its longest example (rounded up to `pad_to_multiple_of`), as HF's
+            `DataCollatorWithPadding(padding="longest")` does: the same batches, less
+            work on padding. The sequence features are `input_ids`, `token_type_ids` and
+            `attention_mask` of the features dict (right-padded, as BERT's tokenizer pads).
+        group_by_length: batches of examples of similar length, as HF's
+            `group_by_length`: each epoch's permutation is cut into mega-batches of 50
+            batches, each sorted by length (longest first); with `padding="longest"`
+            the batches then carry little padding. Changes which examples share a batch.
 
     Example:
     ```python
@@ -51,17 +86,25 @@ class ResumableBatches:
     ```
     """
 
-    def __init__(self, inputs, batch_size: int, epochs: int, seed: int = 0, shuffle: bool = True):
+    def __init__(self, inputs, batch_size: int, epochs: int, seed: int = 0, shuffle: bool = True,
+                 padding: str = "max_length", pad_to_multiple_of: int = 8, group_by_length: bool = False):
         from tinybert_tf.backend import tf
 
+        check_padding(padding)
+        if padding == "longest" or group_by_length:
+            _sequence_features(inputs)
         self.inputs = inputs
         self.num_examples = len(tf.nest.flatten(inputs)[0])
         if self.num_examples == 0:
             raise DataError("No training examples: the dataset is empty.")
         self.batch_size, self.epochs = int(batch_size), int(epochs)
+        self.padding, self.pad_to_multiple_of = padding, max(1, int(pad_to_multiple_of))
         self.steps_per_epoch = math.ceil(self.num_examples / self.batch_size)
         orders = [np.random.default_rng(seed + epoch).permutation(self.num_examples) if shuffle
                   else np.arange(self.num_examples) for epoch in range(self.epochs)]
+        if group_by_length:
+            lengths = np.asarray(_sequence_features(inputs)["attention_mask"]).sum(axis=1)
+            orders = [_grouped(order, lengths, self.batch_size * _MEGA_BATCHES) for order in orders]
         # Global step -> example indices, as (start, end) into one concatenated index array.
         self._order = np.concatenate(orders).astype(np.int64)
         bounds = []
@@ -78,10 +121,20 @@ class ResumableBatches:
         order = tf.constant(self._order)
         tensors = tf.nest.map_structure(tf.constant, self.inputs)
         start_step = self.start_step
+        multiple = self.pad_to_multiple_of
+
+        def cut_to_longest(features):
+            longest = tf.reduce_max(tf.reduce_sum(tf.cast(features["attention_mask"], tf.int32), axis=1))
+            length = tf.minimum((longest + multiple - 1) // multiple * multiple, tf.shape(features["input_ids"])[1])
+            return {k: v[:, :length] if k in SEQUENCE_FEATURES else v for k, v in features.items()}
 
         def gather(step, bounds):
             index = order[bounds[0]:bounds[1]]
-            return tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+            batch = tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+            if self.padding == "longest":
+                batch = (cut_to_longest(batch) if isinstance(batch, dict)
+                         else (cut_to_longest(batch[0]),) + tuple(batch[1:]))
+            return batch
 
         return (tf.data.Dataset.from_tensor_slices(self._bounds).enumerate()
                 # Read when the iterator runs, i.e. after the resume callback set it.

@@ -50,6 +50,7 @@ class PruneConfig:
         importance_examples: dev examples used for importance (default all).
         cache_teacher_logits: recovery step 2 computes the teacher's logits once
             (`TaskDistillConfig.cache_teacher_logits`).
+        padding / group_by_length: the recovery's batches (`TaskDistillConfig.padding`).
     """
 
     model: str = "runs/demo/student"
@@ -67,6 +68,8 @@ class PruneConfig:
     augmented_file: Optional[str] = None
     eval_steps: int = 0
     cache_teacher_logits: bool = False
+    padding: str = "max_length"
+    group_by_length: bool = False
     learning_rate: float = 3e-5
     log_dir: Optional[str] = None
     max_length: int = 128
@@ -74,6 +77,9 @@ class PruneConfig:
     importance_examples: Optional[int] = None
     seed: int = 0
     data_dir: Optional[str] = None
+
+    def __post_init__(self):
+        data_lib.check_padding(self.padding)
 
 
 def _teacher_heads(config: PruneConfig, model):
@@ -182,7 +188,8 @@ def prune_student(config: PruneConfig) -> Dict:
             prediction_epochs=config.prediction_epochs, prediction_learning_rate=config.learning_rate,
             augmented_file=config.augmented_file, eval_steps=config.eval_steps, log_dir=config.log_dir,
             pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
-            cache_teacher_logits=config.cache_teacher_logits, seed=config.seed, data_dir=config.data_dir), task=task)
+            cache_teacher_logits=config.cache_teacher_logits, padding=config.padding,
+            group_by_length=config.group_by_length, seed=config.seed, data_dir=config.data_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]
 
     # The pruned student keeps its links to the teacher (projection, head map) beside it, as
