@@ -67,8 +67,9 @@ class GeneralDistillConfig:
             weights (losses, softmax and LayerNorm in float32); `none`: float32.
         distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
             host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
-            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
-            `batch_size` is the global batch. `none`: no strategy.
+            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
+            `tpu` under `TPUStrategy` (the TPU `TPU_NAME` names, `local` on a TPU VM;
+            untested here); `batch_size` is the global batch. `none`: no strategy.
         padding / group_by_length: `"longest"` cuts each training batch to its longest
             example (a multiple of 8) instead of `max_length`; `group_by_length` batches
             examples of similar length (`data.ResumableBatches`). Defaults: as before.
@@ -149,8 +150,9 @@ class TaskDistillConfig:
             are computed in float32. `none`: float32 throughout.
         distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
             host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
-            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`);
-            `batch_size` is the global batch. `none`: no strategy.
+            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
+            `tpu` under `TPUStrategy` (the TPU `TPU_NAME` names, `local` on a TPU VM;
+            untested here); `batch_size` is the global batch. `none`: no strategy.
         padding / group_by_length: `"longest"` cuts each training batch to its longest
             example (a multiple of 8) instead of `max_length`; `group_by_length` batches
             examples of similar length (`data.ResumableBatches`). Defaults: as before.

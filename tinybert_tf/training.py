@@ -23,7 +23,7 @@ from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
 MIXED_PRECISION = ("none", "bfloat16")
-DISTRIBUTIONS = ("none", "mirrored", "multi_worker")
+DISTRIBUTIONS = ("none", "mirrored", "multi_worker", "tpu")
 
 
 @contextlib.contextmanager
@@ -31,12 +31,14 @@ def distribution(name: str):
     """A stage's models, optimizers and `fit` under a `tf.distribute` strategy: `mirrored`
     = `MirroredStrategy` over this host's GPUs (or its one CPU); `multi_worker` =
     `MultiWorkerMirroredStrategy` over the workers `TF_CONFIG` names (every worker runs the
-    same command; see `worker_output_dir` for who writes what); `none` = the default
-    strategy. Batches are split across all replicas: `batch_size` stays the global batch."""
+    same command; see `worker_output_dir` for who writes what); `tpu` = `TPUStrategy` over
+    the TPU named by `TPU_NAME` (default `local`: a Cloud TPU VM's own chips; not tested
+    here, no TPU); `none` = the default strategy. Batches are split across all replicas:
+    `batch_size` stays the global batch."""
     from tinybert_tf.backend import tf
 
     if name not in DISTRIBUTIONS:
-        raise ValueError(f"distribution={name!r}; use one of {', '.join(DISTRIBUTIONS)} (TPU is not built yet).")
+        raise ValueError(f"distribution={name!r}; use one of {', '.join(DISTRIBUTIONS)}.")
     if name == "none":
         yield None
         return
@@ -45,13 +47,30 @@ def distribution(name: str):
             raise ValueError("distribution='multi_worker' needs TF_CONFIG (the cluster's workers and this one's "
                              "index), set on every worker before it starts.")
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    elif name == "tpu":
+        strategy = _tpu_strategy(tf)
     else:
         strategy = tf.distribute.MirroredStrategy()
-    label = "MultiWorkerMirroredStrategy" if name == "multi_worker" else "MirroredStrategy"
+    label = {"multi_worker": "MultiWorkerMirroredStrategy", "tpu": "TPUStrategy"}.get(name, "MirroredStrategy")
     print(f"Distribution: {label}, {strategy.num_replicas_in_sync} replica(s) "
           f"({', '.join(strategy.extended.worker_devices)}); batch_size is the global batch.", flush=True)
     with strategy.scope():
         yield strategy
+
+
+def _tpu_strategy(tf):
+    """`TPUStrategy` for the TPU `TPU_NAME` names (`local` on a TPU VM), or a clear error."""
+    tpu = os.environ.get("TPU_NAME", "local")
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+        if tpu != "local":
+            tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        raise ValueError(f"distribution='tpu' found no TPU (TPU_NAME={tpu!r}: {str(error).splitlines()[0]}). Run on "
+                         "a Cloud TPU VM (TPU_NAME unset or 'local') or set TPU_NAME to the TPU's name; "
+                         "elsewhere use 'mirrored' or 'none'.") from None
+    return tf.distribute.TPUStrategy(resolver)
 
 
 def is_chief() -> bool:
