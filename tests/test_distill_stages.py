@@ -312,3 +312,17 @@ def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(toke
     chief, worker = start(0), start(1)
     logs = [p.communicate(timeout=300)[0] for p in (chief, worker)]
     assert [p.returncode for p in (chief, worker)] == [0, 0] and all("reusing it" in log for log in logs), logs
+
+
+def test_tpu_distribution_without_a_tpu_says_what_to_do(monkeypatch):
+    """`distribution="tpu"` is not testable here (no TPU): a machine without one gets a
+    clear error naming TPU_NAME, not a hang or a TensorFlow traceback."""
+    from tinybert_tf import training
+
+    monkeypatch.delenv("TPU_NAME", raising=False)
+    with pytest.raises(ValueError, match="found no TPU.*TPU_NAME"):
+        with training.distribution("tpu"):
+            pass
+    with pytest.raises(ValueError, match="distribution='tpus'; use one of none, mirrored, multi_worker, tpu"):
+        with training.distribution("tpus"):
+            pass
