@@ -70,9 +70,10 @@ class GeneralDistillConfig:
             in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
             `tpu` under `TPUStrategy` (the TPU `TPU_NAME` names, `local` on a TPU VM;
             untested here); `batch_size` is the global batch. `none`: no strategy.
-        padding / group_by_length: `"longest"` cuts each training batch to its longest
-            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
-            examples of similar length (`data.ResumableBatches`). Defaults: as before.
+        padding: `longest` cuts each training batch to its longest example (rounded up to
+            a multiple of 8) instead of padding it to `max_length` (the default).
+        group_by_length: batches examples of similar length together (HF's
+            `group_by_length`; `data.ResumableBatches`). Off by default.
     """
 
     teacher: str = "minilm-l6"
@@ -148,14 +149,12 @@ class TaskDistillConfig:
         mixed_precision: `bfloat16` trains in bfloat16 with float32 weights (losses,
             softmax, LayerNorm in float32); the saved student is float32 and its metrics
             are computed in float32. `none`: float32 throughout.
-        distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
-            host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
-            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
-            `tpu` under `TPUStrategy` (the TPU `TPU_NAME` names, `local` on a TPU VM;
-            untested here); `batch_size` is the global batch. `none`: no strategy.
-        padding / group_by_length: `"longest"` cuts each training batch to its longest
-            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
-            examples of similar length (`data.ResumableBatches`). Defaults: as before.
+        distribution: `none`, `mirrored`, `multi_worker` or `tpu`, as for general
+            distillation (`GeneralDistillConfig.distribution`); `batch_size` is global.
+        padding: `longest` cuts each training batch to its longest example (rounded up to
+            a multiple of 8) instead of padding it to `max_length` (the default).
+        group_by_length: batches examples of similar length together (HF's
+            `group_by_length`; `data.ResumableBatches`). Off by default.
     """
 
     teacher: str = "runs/teacher"

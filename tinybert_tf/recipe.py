@@ -70,8 +70,9 @@ class RecipeConfig:
             computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
         distribution: `mirrored` or `multi_worker` for general and task distillation
             (`TaskDistillConfig.distribution`; `batch_size` is the global batch).
-        padding / group_by_length: every training stage's batches (`"longest"`: cut to
-            the batch's longest example; see `TaskDistillConfig.padding`).
+        padding: `longest` cuts every training stage's batches to their longest example
+            (`TaskDistillConfig.padding`); default `max_length`.
+        group_by_length: every training stage batches examples of similar length together.
     """
 
     teacher: str = "minilm-l6"

@@ -46,9 +46,10 @@ class FineTuneConfig:
         log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
         backup_every_steps: how often an interrupted run's state is saved (`backup/`).
-        padding / group_by_length: `"longest"` cuts each training batch to its longest
-            example (a multiple of 8) instead of `max_length`; `group_by_length` batches
-            examples of similar length (`data.ResumableBatches`). Defaults: as before.
+        padding: `longest` cuts each training batch to its longest example (rounded up to
+            a multiple of 8) instead of padding it to `max_length` (the default).
+        group_by_length: batches examples of similar length together (HF's
+            `group_by_length`; `data.ResumableBatches`). Off by default.
     """
 
     model: str = "minilm-l6"

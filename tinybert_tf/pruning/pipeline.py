@@ -50,7 +50,9 @@ class PruneConfig:
         importance_examples: dev examples used for importance (default all).
         cache_teacher_logits: recovery step 2 computes the teacher's logits once
             (`TaskDistillConfig.cache_teacher_logits`).
-        padding / group_by_length: the recovery's batches (`TaskDistillConfig.padding`).
+        padding: `longest` cuts each recovery batch to its longest example
+            (`TaskDistillConfig.padding`); default `max_length`.
+        group_by_length: the recovery batches examples of similar length together.
     """
 
     model: str = "runs/demo/student"
