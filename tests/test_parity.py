@@ -58,3 +58,38 @@ def test_teacher_shape_and_size(teacher):
     assert (c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size) == (6, 384, 12, 1536)
     assert teacher.encoder.count_params() == 22_713_216
     assert teacher.mlm_head is None and teacher.classifier is None
+
+
+def test_task_heads_match_reference(tmp_path):
+    """`BertTokenClassifier` and `BertQuestionAnswerer` on the real teacher vs transformers'
+    `BertForTokenClassification` / `BertForQuestionAnswering` (golden written by
+    scripts/make_head_parity_golden.py, heads seeded there), and each saved in HF layout
+    reloads as the same task model from its `architectures`."""
+    from tinybert_tf import save_pretrained
+
+    golden = np.load(os.path.join(os.path.dirname(__file__), "data", "parity_golden_heads_minilm_l6.npz"))
+    inputs = {name: golden[name] for name in INPUTS}
+    real = golden["attention_mask"].astype(bool)
+    tagger = load_pretrained("minilm-l6", head="token-classification", num_labels=5)
+    assert tagger.classifier is None and tagger.question_answerer is None
+    tagger.token_classifier.get_layer("classifier").set_weights([golden["classifier.weight"].T, golden["classifier.bias"]])
+    logits = tagger.token_classifier(inputs, training=False).numpy()
+    assert logits.shape == golden["token_logits"].shape
+    assert np.abs(logits - golden["token_logits"])[real].max() < 1e-4
+
+    qa = load_pretrained("minilm-l6", head="question-answering")
+    qa.question_answerer.get_layer("qa_outputs").set_weights([golden["qa_outputs.weight"].T, golden["qa_outputs.bias"]])
+    spans = qa.question_answerer(inputs, training=False)
+    for name in ("start_logits", "end_logits"):
+        assert np.abs(spans[name].numpy() - golden[name])[real].max() < 1e-4, name
+
+    tags = [f"T{i}" for i in range(5)]
+    for model, tokenizer, labels, kind in ((tagger.token_classifier, tagger.tokenizer, tags, "token_classifier"),
+                                           (qa.question_answerer, qa.tokenizer, None, "question_answerer")):
+        directory = save_pretrained(model, str(tmp_path / kind), tokenizer=tokenizer, labels=labels)
+        again = load_pretrained(directory)  # the head is found from config.json's architectures
+        assert again.classifier is None and getattr(again, kind) is not None
+        for a, b in zip(model.get_weights(), getattr(again, kind).get_weights()):
+            np.testing.assert_array_equal(a, b)
+        if labels:
+            assert again.labels == labels

@@ -29,6 +29,8 @@ _EXPORTS = {
     "BertEncoder": "tinybert_tf.models.bert_encoder",
     "BertClassifier": "tinybert_tf.models.bert_classifier",
     "BertMaskedLMHead": "tinybert_tf.models.bert_masked_lm_head",
+    "BertQuestionAnswerer": "tinybert_tf.models.bert_question_answerer",
+    "BertTokenClassifier": "tinybert_tf.models.bert_token_classifier",
     "BertTokenizer": "tinybert_tf.tokenizer",
     "CheckpointError": "tinybert_tf.checkpoint",
     "load_pretrained": "tinybert_tf.checkpoint",

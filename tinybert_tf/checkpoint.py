@@ -18,7 +18,8 @@ import numpy as np
 from tinybert_tf.config import BertConfig
 from tinybert_tf.errors import CheckpointError
 from tinybert_tf.hub import KNOWN_MODELS, resolve_model_dir  # noqa: F401  (re-exported)
-from tinybert_tf.models import BertClassifier, BertEncoder, BertMaskedLMHead
+from tinybert_tf.models import (BertClassifier, BertEncoder, BertMaskedLMHead, BertQuestionAnswerer,
+                                BertTokenClassifier)
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.tokenizer import BertTokenizer
 
@@ -216,6 +217,11 @@ class PretrainedBert:
     classifier: Optional[object] = None  # BertClassifier, when the checkpoint has one or num_labels was given
     mlm_head: Optional[object] = None  # BertMaskedLMHead, when the checkpoint has cls.predictions.*
     labels: Optional[List[str]] = None  # from config.json id2label
+    token_classifier: Optional[object] = None  # BertTokenClassifier (BertForTokenClassification)
+    question_answerer: Optional[object] = None  # BertQuestionAnswerer (BertForQuestionAnswering)
+
+
+HEADS = ("text-classification", "token-classification", "question-answering")
 
 
 def load_pretrained(
@@ -223,6 +229,7 @@ def load_pretrained(
     num_labels: Optional[int] = None,
     allow_pickle: bool = False,
     distillation_outputs: bool = False,
+    head: Optional[str] = None,
 ) -> PretrainedBert:
     """Load a Hugging Face BERT checkpoint into Keras, exactly.
 
@@ -233,6 +240,12 @@ def load_pretrained(
             initialised (as for fine-tuning). `None`: use the checkpoint's classifier, if any.
         allow_pickle: accept a `pytorch_model.bin` when no safetensors exist (runs pickle).
         distillation_outputs: build the encoder with hidden states and attention scores.
+        head: the task model to build, named as HF pipelines name tasks:
+            `text-classification` (`classifier`, a `BertClassifier`),
+            `token-classification` (`token_classifier`, a `BertTokenClassifier`; needs
+            `num_labels` unless the checkpoint has the head) or `question-answering`
+            (`question_answerer`, a `BertQuestionAnswerer`). `None`: what the checkpoint
+            holds (`architectures` in config.json, else the head tensors present).
 
     Raises:
         CheckpointError: missing/corrupt files, pickle without opt-in, missing, unexpected
@@ -269,8 +282,25 @@ def load_pretrained(
     labels = None
     if config.id2label:
         labels = [config.id2label[i] for i in sorted(config.id2label)]
+    architecture = (config.extra.get("architectures") or [None])[0]
+    if head is None:
+        head = ("token-classification" if architecture == "BertForTokenClassification" else
+                "question-answering" if "qa_outputs.weight" in tensors else "text-classification")
+    if head not in HEADS:
+        raise ValueError(f"head={head!r}; use one of {', '.join(HEADS)}.")
+    token_classifier = question_answerer = None
+    if head == "token-classification":
+        token_classifier, labels = _token_classifier(encoder, tensors, directory, num_labels, labels, used)
+    elif head == "question-answering":
+        question_answerer = BertQuestionAnswerer(encoder, name="bert_question_answerer")
+        qa_entries = _dense_entries("qa_outputs", question_answerer.get_layer("qa_outputs"))
+        if "qa_outputs.weight" in tensors:
+            _assign(qa_entries, tensors, directory)
+        used.update(x.hf_name for x in qa_entries)
     classifier = None
-    has_head = "classifier.weight" in tensors
+    has_head = head == "text-classification" and "classifier.weight" in tensors
+    if head != "text-classification":
+        num_labels = None
     if num_labels is None and has_head:
         num_labels = tensors["classifier.weight"].shape[0]
     if num_labels is not None:
@@ -303,29 +333,54 @@ def load_pretrained(
             + ", ".join(unexpected[:20]) + (" ..." if len(unexpected) > 20 else "")
             + ". Is it a BERT checkpoint (model_type 'bert')? Strip the extra tensors if they are yours."
         )
-    return PretrainedBert(directory, config, encoder, tokenizer, classifier, mlm_head, labels)
+    return PretrainedBert(directory, config, encoder, tokenizer, classifier, mlm_head, labels,
+                          token_classifier, question_answerer)
+
+
+def _token_classifier(encoder, tensors, directory, num_labels, labels, used):
+    """A `BertTokenClassifier` with the checkpoint's `classifier.*` when it fits."""
+    saved = tensors["classifier.weight"].shape[0] if "classifier.weight" in tensors else None
+    num_labels = num_labels or saved
+    if num_labels is None:
+        raise CheckpointError(f"{directory} has no token-classification head: pass num_labels (the number of tags).")
+    model = BertTokenClassifier(encoder, num_labels=num_labels, name="bert_token_classifier")
+    entries = _dense_entries("classifier", model.get_layer("classifier"))
+    if saved == num_labels:
+        _assign(entries, tensors, directory)
+    elif saved is not None:
+        logger.warning("The checkpoint's token classifier has %d labels, not %d: a new head is initialised.",
+                       saved, num_labels)
+    used.update(x.hf_name for x in entries)
+    return model, (labels if labels is not None and len(labels) == num_labels else None)
 
 
 def save_pretrained(model, directory: str, tokenizer=None, labels: Optional[Sequence[str]] = None,
                     mlm_head=None) -> str:
-    """Write `model` (a `BertEncoder` or `BertClassifier`) as an HF checkpoint directory:
+    """Write `model` (a `BertEncoder`, `BertClassifier`, `BertTokenClassifier` or
+    `BertQuestionAnswerer`) as an HF checkpoint directory:
     config.json (with id2label when `labels` are given), model.safetensors with HF tensor
     names, and the tokenizer files. PyTorch `transformers` can load the result."""
     from safetensors.numpy import save_file
 
-    classifier = model if isinstance(model, BertClassifier) else None
-    encoder = classifier.encoder if classifier is not None else model
+    task_model = model if isinstance(model, (BertClassifier, BertTokenClassifier, BertQuestionAnswerer)) else None
+    classifier = model if isinstance(model, (BertClassifier, BertTokenClassifier)) else None
+    encoder = task_model.encoder if task_model is not None else model
     config = encoder.config
-    prefix = "bert." if (classifier is not None or mlm_head is not None) else ""
+    prefix = "bert." if (task_model is not None or mlm_head is not None) else ""
     tensors = {prefix + e.hf_name: e.to_hf(e.variable.numpy()) for e in _encoder_entries(encoder)}
-    if classifier is not None:
+    if isinstance(model, BertQuestionAnswerer):
+        tensors.update({e.hf_name: e.to_hf(e.variable.numpy())
+                        for e in _dense_entries("qa_outputs", model.get_layer("qa_outputs"))})
+        architecture = "BertForQuestionAnswering"
+    elif classifier is not None:
         tensors.update({e.hf_name: e.to_hf(e.variable.numpy())
                         for e in _dense_entries("classifier", classifier.get_layer("classifier"))})
         if labels is not None:
             if len(labels) != classifier.num_labels:
                 raise ValueError(f"{len(labels)} labels given for a classifier with {classifier.num_labels} outputs.")
             config = config.with_labels(labels)
-        architecture = "BertForSequenceClassification"
+        architecture = ("BertForTokenClassification" if isinstance(model, BertTokenClassifier)
+                        else "BertForSequenceClassification")
     else:
         architecture = "BertForMaskedLM" if mlm_head is not None else "BertModel"
     if mlm_head is not None:
@@ -334,7 +389,7 @@ def save_pretrained(model, directory: str, tokenizer=None, labels: Optional[Sequ
     extra["architectures"] = [architecture]
     if classifier is not None:
         extra["num_labels"] = classifier.num_labels
-        if classifier.is_regression:
+        if isinstance(classifier, BertClassifier) and classifier.is_regression:
             extra["problem_type"] = "regression"
     config = dataclasses.replace(config, extra=extra)
 

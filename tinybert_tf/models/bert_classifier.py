@@ -3,7 +3,7 @@
 from tinybert_tf.backend import keras
 from tinybert_tf.layers import stateful_dropout
 from tinybert_tf.models.bert_encoder import BertEncoder
-from tinybert_tf.models.output_views import DistillationOutputsMixin
+from tinybert_tf.models.output_views import DistillationOutputsMixin, with_distillation_outputs
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
@@ -43,15 +43,7 @@ class BertClassifier(DistillationOutputsMixin, keras.Model):
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
             name="classifier",
         )(x)
-        if encoder.distillation_outputs:
-            outputs = {
-                "logits": logits,
-                "hidden_states": encoded["hidden_states"],
-                "attention_scores": encoded["attention_scores"],
-            }
-        else:
-            outputs = logits
-        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        super().__init__(inputs=inputs, outputs=with_distillation_outputs(encoder, encoded, logits), **kwargs)
         self.encoder = encoder
         self.num_labels = int(num_labels)
         self.dropout = float(dropout)

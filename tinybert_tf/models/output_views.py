@@ -32,3 +32,14 @@ class DistillationOutputsMixin:
     def as_distillation_model(self):
         """This model also outputting every hidden state and pre-softmax attention score."""
         return self._variant(True)
+
+
+def with_distillation_outputs(encoder, encoded, head_outputs):
+    """A task model's outputs: the head's alone, or (an encoder built with
+    `distillation_outputs=True`) a dict of the head's outputs (`logits` for a single
+    tensor) with `hidden_states` and `attention_scores` beside them."""
+    if not encoder.distillation_outputs:
+        return head_outputs
+    outputs = dict(head_outputs) if isinstance(head_outputs, dict) else {"logits": head_outputs}
+    outputs.update(hidden_states=encoded["hidden_states"], attention_scores=encoded["attention_scores"])
+    return outputs
