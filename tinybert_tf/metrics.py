@@ -1,6 +1,10 @@
-"""Task metrics from predictions, through scikit-learn and SciPy."""
+"""Task metrics from predictions, through scikit-learn, SciPy and seqeval (SQuAD's
+exact match / F1 written out: the official script is a file, not a library)."""
 
-from typing import Dict
+import collections
+import re
+import string
+from typing import Dict, Sequence
 
 import numpy as np
 
@@ -46,3 +50,71 @@ def compute_metrics(logits: np.ndarray, labels: np.ndarray, is_regression: bool 
         "n": len(labels),
         "accuracy_se": float(np.sqrt(accuracy * (1 - accuracy) / max(len(labels), 1))),
     }
+
+
+def token_classification_metrics(predicted: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> Dict[str, float]:
+    """Tagging metrics over words (`data.tagging.word_predictions` gives `predicted`).
+
+    `accuracy` (share of words tagged right) and `macro_f1` (scikit-learn's macro F1 over
+    the gold tags; POS tagging's usual pair); when the tags are BIO/IOB2 chunks (any tag
+    starting `B-` or `I-`), also entity-level `entity_precision`, `entity_recall`,
+    `entity_f1` by seqeval's default (conlleval) rules: an entity counts only when its
+    type and both boundaries are right.
+    """
+    from sklearn.metrics import f1_score
+
+    if len(predicted) != len(gold) or any(len(p) != len(g) for p, g in zip(predicted, gold)):
+        raise ValueError("predicted and gold tags must have the same sentences and lengths.")
+    flat_p = [t for tags in predicted for t in tags]
+    flat_g = [t for tags in gold for t in tags]
+    labels = sorted(set(flat_g))
+    result = {
+        "accuracy": float(np.mean([p == g for p, g in zip(flat_p, flat_g)])) if flat_g else 0.0,
+        "macro_f1": float(f1_score(flat_g, flat_p, labels=labels, average="macro", zero_division=0)),
+        "n_words": len(flat_g),
+        "n": len(gold),
+    }
+    if any(t[:2] in ("B-", "I-") for t in flat_g):
+        from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
+
+        predicted, gold = [list(p) for p in predicted], [list(g) for g in gold]
+        result.update(entity_precision=float(precision_score(gold, predicted, zero_division=0)),
+                      entity_recall=float(recall_score(gold, predicted, zero_division=0)),
+                      entity_f1=float(entity_f1(gold, predicted, zero_division=0)))
+    return result
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's evaluation normalisation: lower case, no punctuation, no articles
+    (a/an/the), single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def _f1(prediction: str, gold: str) -> float:
+    predicted, truth = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    if not predicted or not truth:  # v2.0: both empty is a match
+        return float(predicted == truth)
+    common = collections.Counter(predicted) & collections.Counter(truth)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(predicted), same / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+def squad_metrics(predictions: Dict[str, str], examples) -> Dict[str, float]:
+    """Exact match and F1 in percent for `data.QAExamples`, each question scored against
+    its best gold answer (SQuAD v1.1's evaluate script; an unanswerable question's gold
+    answer is "", as in v2.0's)."""
+    missing = [i for i in examples.ids if i not in predictions]
+    if missing:
+        raise ValueError(f"No prediction for {len(missing)} questions, e.g. {missing[:3]}.")
+    exact = f1 = 0.0
+    for qid, gold in zip(examples.ids, examples.answers):
+        truths = [text for text, _ in gold] or [""]
+        exact += max(float(normalize_answer(predictions[qid]) == normalize_answer(t)) for t in truths)
+        f1 += max(_f1(predictions[qid], t) for t in truths)
+    n = len(examples)
+    return {"exact_match": 100 * exact / n, "f1": 100 * f1 / n, "n": n}

@@ -1,7 +1,8 @@
 """Data stage: tasks (embedded fine_foods, user CSV/TSV/JSONL, GLUE via TFDS) -> tf.data.
 
 One module a job: `examples` (containers, dev split), a module per source (`fine_foods`,
-`files`, `glue`), `tasks` (`load_task` by name), `general_corpus` (unlabelled text) and
+`files`, `glue`), `tasks` (`load_task` by name), `general_corpus` (unlabelled text),
+`tagging` (word tags aligned to WordPieces), `squad` (QA windows and answer spans) and
 `batching` (`make_dataset`, `ResumableBatches`). Every public name is re-exported here, so
 `from tinybert_tf import data; data.load_task(...)` is the usual way in.
 """
@@ -12,7 +13,10 @@ from tinybert_tf.data.files import load_files, load_text_file
 from tinybert_tf.data.fine_foods import FINE_FOODS_DIR, FINE_FOODS_LABELS, load_fine_foods
 from tinybert_tf.data.general_corpus import GENERAL_CORPUS, load_general_corpus, pack_segments
 from tinybert_tf.data.glue import GLUE_TASKS, load_glue
+from tinybert_tf.data.squad import QAExamples, QAFeatures, best_spans, load_squad, prepare_qa_features
 from tinybert_tf.data.stsb import STSB_DIR, load_stsb
+from tinybert_tf.data.tagging import (IGNORE_INDEX, TaggedExamples, TaggingFeatures, align_tags, load_conll,
+                                      word_predictions)
 from tinybert_tf.data.tasks import load_task
 
 __all__ = [
@@ -21,6 +25,8 @@ __all__ = [
     "load_files", "load_text_file",
     "GLUE_TASKS", "load_glue",
     "STSB_DIR", "load_stsb",
+    "IGNORE_INDEX", "TaggedExamples", "TaggingFeatures", "align_tags", "load_conll", "word_predictions",
+    "QAExamples", "QAFeatures", "best_spans", "load_squad", "prepare_qa_features",
     "load_task",
     "GENERAL_CORPUS", "load_general_corpus", "pack_segments",
     "PADDINGS", "ResumableBatches", "check_padding", "encode", "make_dataset",

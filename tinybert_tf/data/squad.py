@@ -1,0 +1,142 @@
+"""Extractive question answering data (SQuAD v1.1/v2.0 format): examples, windowed
+features, and predicted spans mapped back to text.
+
+A context longer than the window is cut into overlapping windows (`doc_stride` tokens
+apart, as BERT's SQuAD code); each window is one feature: `[CLS] question [SEP] context
+piece [SEP]`. A training feature's answer positions are the answer's first and last
+WordPiece when the whole answer lies inside the window, else 0 ([CLS], "no answer here").
+Predictions take the best-scoring valid span over all of an example's windows and map
+it back to the context's characters through the tokenizer's offsets
+(`metrics.squad_metrics` scores them).
+"""
+
+import collections
+import dataclasses
+import json
+import os
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from tinybert_tf.data.examples import DataError
+
+
+@dataclasses.dataclass
+class QAExamples:
+    """Questions on contexts with their gold answers (text, character start)."""
+
+    ids: List[str]
+    questions: List[str]
+    contexts: List[str]
+    answers: List[List[Tuple[str, int]]]  # empty: unanswerable (SQuAD v2.0)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def head(self, n: Optional[int]) -> "QAExamples":
+        if n is None:
+            return self
+        return QAExamples(self.ids[:n], self.questions[:n], self.contexts[:n], self.answers[:n])
+
+
+def load_squad(path: str) -> QAExamples:
+    """A SQuAD-format JSON file (`data` -> paragraphs -> qas), v1.1 or v2.0."""
+    if not os.path.isfile(path):
+        raise DataError(f"No SQuAD file at {path!r}.")
+    try:
+        with open(path, encoding="utf-8") as f:
+            articles = json.load(f)["data"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{path} is not SQuAD-format JSON (a top-level 'data' list of articles): {error}") from None
+    ids, questions, contexts, answers = [], [], [], []
+    for article in articles:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            for qa in paragraph["qas"]:
+                gold = [] if qa.get("is_impossible") else [(a["text"], int(a["answer_start"])) for a in qa["answers"]]
+                for text, start in gold:
+                    if context[start:start + len(text)] != text:
+                        raise DataError(f"{path}: question {qa['id']}: answer {text!r} is not at character {start} "
+                                        "of its context.")
+                ids.append(str(qa["id"]))
+                questions.append(qa["question"].strip())
+                contexts.append(context)
+                answers.append(gold)
+    if not ids:
+        raise DataError(f"{path} holds no questions.")
+    return QAExamples(ids, questions, contexts, answers)
+
+
+@dataclasses.dataclass
+class QAFeatures:
+    """Windows of `QAExamples`, ready for a `BertQuestionAnswerer`."""
+
+    features: Dict[str, np.ndarray]  # input_ids, token_type_ids, attention_mask: (n, max_length) int32
+    example_index: np.ndarray  # (n,) the example each window belongs to
+    offsets: List[List[Optional[Tuple[int, int]]]]  # per position: context characters, None outside the context
+    start_positions: np.ndarray  # (n,) answer start token (0 = [CLS]: not in this window)
+    end_positions: np.ndarray
+
+
+def _truncate_question(question: str, hf, max_query_length: int) -> str:
+    """The question cut to its first `max_query_length` WordPieces (BERT's SQuAD code)."""
+    encoded = hf(question, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = encoded["offset_mapping"]
+    return question if len(offsets) <= max_query_length else question[:offsets[max_query_length - 1][1]]
+
+
+def prepare_qa_features(examples: QAExamples, tokenizer, max_length: int = 384, doc_stride: int = 128,
+                        max_query_length: int = 64) -> QAFeatures:
+    """Tokenize every example into overlapping windows of its context."""
+    if max_query_length + 3 >= max_length:
+        raise ValueError(f"max_query_length={max_query_length} leaves no room for context in max_length={max_length}.")
+    hf = tokenizer.hf_tokenizer if hasattr(tokenizer, "hf_tokenizer") else tokenizer
+    questions = [_truncate_question(q, hf, max_query_length) for q in examples.questions]
+    encoded = hf(questions, examples.contexts, truncation="only_second", max_length=max_length, stride=doc_stride,
+                 return_overflowing_tokens=True, return_offsets_mapping=True, padding="max_length",
+                 return_token_type_ids=True, return_attention_mask=True)
+    example_index = np.asarray(encoded["overflow_to_sample_mapping"], np.int64)
+    offsets, starts, ends = [], [], []
+    for i, example in enumerate(example_index):
+        sequence_ids = encoded.sequence_ids(i)
+        window = [tuple(o) if s == 1 else None for o, s in zip(encoded["offset_mapping"][i], sequence_ids)]
+        offsets.append(window)
+        start = end = 0
+        if examples.answers[example]:
+            text, char_start = examples.answers[example][0]
+            char_end = char_start + len(text)
+            inside = [p for p, o in enumerate(window) if o is not None]
+            if inside and window[inside[0]][0] <= char_start and window[inside[-1]][1] >= char_end:
+                start = next(p for p in inside if window[p][1] > char_start)
+                end = next(p for p in reversed(inside) if window[p][0] < char_end)
+        starts.append(start)
+        ends.append(end)
+    features = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "token_type_ids", "attention_mask")}
+    return QAFeatures(features, example_index, offsets, np.asarray(starts, np.int32), np.asarray(ends, np.int32))
+
+
+def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,
+               n_best: int = 20, max_answer_length: int = 30, allow_no_answer: bool = False) -> Dict[str, str]:
+    """Each example's answer text: the valid span (inside the context, start <= end,
+    at most `max_answer_length` tokens) with the highest start + end score over all its
+    windows, among each window's `n_best` starts and ends. With `allow_no_answer` (SQuAD
+    v2.0), "" when [CLS]'s score beats the best span's."""
+    by_example = collections.defaultdict(list)
+    for feature, example in enumerate(features.example_index):
+        by_example[int(example)].append(feature)
+    predictions = {}
+    for example, windows in by_example.items():
+        best, best_score, null_score = "", -np.inf, np.inf
+        for f in windows:
+            s_logits, e_logits, offsets = start_logits[f], end_logits[f], features.offsets[f]
+            null_score = min(null_score, float(s_logits[0] + e_logits[0]))
+            for s in np.argsort(s_logits)[::-1][:n_best]:
+                for e in np.argsort(e_logits)[::-1][:n_best]:
+                    if offsets[s] is None or offsets[e] is None or e < s or e - s + 1 > max_answer_length:
+                        continue
+                    score = float(s_logits[s] + e_logits[e])
+                    if score > best_score:
+                        best_score = score
+                        best = examples.contexts[example][offsets[s][0]:offsets[e][1]]
+        predictions[examples.ids[example]] = "" if allow_no_answer and null_score > best_score else best
+    return predictions
