@@ -4,6 +4,7 @@ serialization, and the checkpoint rules for their heads (tiny models)."""
 import numpy as np
 import pytest
 
+from tinybert_tf.backend import keras
 from tinybert_tf import (BertEncoder, BertQuestionAnswerer, BertTokenClassifier, CheckpointError, load_pretrained,
                          save_pretrained)
 
@@ -49,3 +50,58 @@ def test_checkpoint_heads_are_found_or_refused(config, tokenizer, tmp_path):
     qa_dir = save_pretrained(BertQuestionAnswerer(load_pretrained(base).encoder), str(tmp_path / "qa"),
                              tokenizer=tokenizer)
     assert load_pretrained(qa_dir).question_answerer is not None
+
+
+def test_token_and_span_prediction_losses_read_only_the_marked_positions():
+    from tinybert_tf import losses
+    from tinybert_tf.backend import tf
+
+    rng = np.random.default_rng(0)
+    s, t = rng.normal(size=(2, 5, 3)).astype("float32"), rng.normal(size=(2, 5, 3)).astype("float32")
+    mask = np.array([[0, 1, 1, 0, 0], [0, 1, 0, 0, 0]])
+    loss = float(losses.token_soft_cross_entropy(s, t, mask))
+    expected = np.mean([-(tf.nn.softmax(t[i, j]) * tf.nn.log_softmax(s[i, j])).numpy().sum()
+                        for i, j in zip(*np.nonzero(mask))])
+    assert loss == pytest.approx(expected, rel=1e-5)
+    t2 = t.copy()
+    t2[mask == 0] += 100.0  # unmarked positions (later pieces, specials, padding) are not read
+    assert float(losses.token_soft_cross_entropy(s, t2, mask)) == pytest.approx(loss, rel=1e-6)
+
+    attention = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    student = {k: rng.normal(size=(2, 5)).astype("float32") for k in ("start_logits", "end_logits")}
+    teacher = {k: rng.normal(size=(2, 5)).astype("float32") for k in ("start_logits", "end_logits")}
+    span = float(losses.span_soft_cross_entropy(student, teacher, attention))
+    for side in (student, teacher):
+        side["start_logits"][0, 3:] = 50.0  # padding: outside both softmaxes
+    assert float(losses.span_soft_cross_entropy(student, teacher, attention)) == pytest.approx(span, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["token", "span"])
+def test_distiller_trains_token_and_span_students(config, tokenizer, kind):
+    from tinybert_tf.distiller import Distiller
+    from tinybert_tf.student import build_student
+
+    keras.utils.set_random_seed(0)
+    teacher = (BertTokenClassifier(BertEncoder(config), num_labels=3) if kind == "token"
+               else BertQuestionAnswerer(BertEncoder(config)))
+    head = teacher.get_layer("classifier" if kind == "token" else "qa_outputs")
+    head.set_weights([w * 30 for w in head.get_weights()])  # a confident teacher: targets far from uniform
+    copied = build_student(teacher, "teacher-l1")  # init from the teacher copies its head too
+    np.testing.assert_array_equal(copied.get_layer(head.name).get_weights()[0], head.get_weights()[0])
+    student = build_student(teacher, "teacher-l1", init="random")
+    assert type(student) is type(teacher)
+    x = tokenizer(["the tea is great", "this snack is stale", "not good , bad coffee", "love it !"] * 4,
+                  ["is it good ?"] * 16 if kind == "span" else None, max_length=12)
+    labels = np.where(x["attention_mask"] == 1, np.arange(12) % 3, -100).astype("int32")
+    labels[:, 0] = -100  # [CLS] carries no tag
+    distiller = Distiller(student, teacher)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-2), stage="prediction")
+    before = distiller.evaluate(x, labels, batch_size=8, verbose=0, return_dict=True)["prediction_loss"]
+    history = distiller.fit(x, labels, batch_size=8, epochs=15, verbose=0)
+    after = distiller.evaluate(x, labels, batch_size=8, verbose=0, return_dict=True)["prediction_loss"]
+    assert after < before, (before, after, history.history["prediction_loss"])
+    exported = distiller.export_student()
+    assert type(exported) is type(teacher) and not exported.has_distillation_outputs
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-3), stage="all")
+    terms = distiller.evaluate(x, labels, batch_size=8, verbose=0, return_dict=True)
+    assert all(np.isfinite(terms[k]) for k in ("attention_loss", "hidden_loss", "prediction_loss"))

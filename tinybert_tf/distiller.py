@@ -8,7 +8,7 @@ from tinybert_tf import losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
 from tinybert_tf.layers import dropout_rng_states
-from tinybert_tf.models import BertClassifier
+from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier, TASK_MODELS, encoder_of
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.pruning.magnitude import strip_pruning
 
@@ -28,8 +28,9 @@ REGRESSION_TARGETS = ("teacher", "labels", "mix")
 class Distiller(keras.Model):
     """TinyBERT distillation as a Keras model: `compile` it, then `fit`.
 
-    Holds a frozen teacher and a trainable student (both `BertClassifier`, or both
-    `BertEncoder` for general distillation), each in its distillation view (every hidden
+    Holds a frozen teacher and a trainable student (both `BertClassifier`, both
+    `BertTokenClassifier`, both `BertQuestionAnswerer`, or both `BertEncoder` for general
+    distillation), each in its distillation view (every hidden
     state and pre-softmax attention score), plus the learned projections W_e/W_h that map
     student widths to the teacher's. `train_step` computes the active loss terms; each
     shows as its own metric (`embedding_loss`, `attention_loss`, `hidden_loss`,
@@ -42,10 +43,11 @@ class Distiller(keras.Model):
     a head-pruned student), or head groups averaged when the counts differ
     (`losses.match_heads`); hidden MSE(H_S^m W_h, H_T^g(m)) summed over the
     student's layers; prediction soft cross-entropy at `temperature` (MSE on logits for
-    regression).
+    regression; per tagged token for token classification, `labels` >= 0 marking them;
+    over positions for QA's start and end scores, padding left out).
 
     Args:
-        student: the model to train (`BertClassifier` or `BertEncoder`).
+        student: the model to train (a task model or a `BertEncoder`).
         teacher: the frozen teacher, of the same kind.
         layer_mapping: `uniform`, `top`, `bottom`, or a list of teacher layers (1-based),
             one per student layer (`tinybert_tf.layer_mapping`).
@@ -78,12 +80,17 @@ class Distiller(keras.Model):
         super().__init__(name=name, **kwargs)
         if type(student) is not type(teacher):
             raise ValueError(f"Student ({type(student).__name__}) and teacher ({type(teacher).__name__}) must be "
-                             "the same kind: both BertClassifier (task distillation) or both BertEncoder (general).")
-        self.is_classifier = isinstance(student, BertClassifier)
-        if self.is_classifier and student.num_labels != teacher.num_labels:
+                             "the same kind: both BertClassifier, BertTokenClassifier or BertQuestionAnswerer "
+                             "(task distillation) or both BertEncoder (general).")
+        # What the prediction loss compares: `sequence` logits, per-`token` logits, `span` scores.
+        self.task = {BertClassifier: "sequence", BertTokenClassifier: "token",
+                     BertQuestionAnswerer: "span"}.get(type(student))
+        self.is_classifier = self.task is not None  # a task model: it has a prediction layer
+        labels = getattr(student, "num_labels", None)
+        if labels is not None and labels != teacher.num_labels:
             raise ValueError(f"The student has {student.num_labels} outputs, the teacher {teacher.num_labels}; "
                              "build the student for the teacher's labels.")
-        self.num_labels = student.num_labels if self.is_classifier else None
+        self.num_labels = labels
         self.student = student.as_distillation_model()
         self._student_template = None  # the unwrapped view, once pruning wraps the student
         # Checkpointed with the Distiller (Keras leaves dropout RNG state out of weights),
@@ -118,7 +125,7 @@ class Distiller(keras.Model):
 
     @staticmethod
     def _encoder(model):
-        return model.encoder if isinstance(model, BertClassifier) else model
+        return encoder_of(model)
 
     def _projection(self, index):
         """W for hidden state `index` (0 = embeddings), or None without projections."""
@@ -142,7 +149,8 @@ class Distiller(keras.Model):
         if stage not in STAGES:
             raise ValueError(f"stage={stage!r}; use one of {sorted(STAGES)}.")
         if "prediction" in STAGES[stage] and not self.is_classifier:
-            raise ValueError(f"stage={stage!r} needs logits: distil BertClassifier models, not encoders.")
+            raise ValueError(f"stage={stage!r} needs a prediction layer: distil task models "
+                             f"({', '.join(m.__name__ for m in TASK_MODELS)}), not encoders.")
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}.")
         if regression_target not in REGRESSION_TARGETS:
@@ -157,11 +165,11 @@ class Distiller(keras.Model):
         self.trackers = {"total": keras.metrics.Mean(name="loss")}
         self.trackers.update({name: keras.metrics.Mean(name=f"{name}_loss") for name in self.terms})
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy") if (
-            self.is_classifier and not self._is_regression) else None
+            self.task in ("sequence", "token") and not self._is_regression) else None
 
     @property
     def _is_regression(self):
-        return self.is_classifier and self.num_labels == 1
+        return self.task == "sequence" and self.num_labels == 1
 
     @property
     def metrics(self):
@@ -171,11 +179,15 @@ class Distiller(keras.Model):
 
     def call(self, inputs, training=False):
         out = self.student(inputs, training=training)
+        if self.task == "span":
+            return {"start_logits": out["start_logits"], "end_logits": out["end_logits"]}
         return out["logits"] if self.is_classifier else out["sequence_output"]
 
     def compute_losses(self, inputs, training=False, labels=None):
         """Each active loss term (unweighted) for a batch; also returns the student outputs.
-        `labels` are needed only for a regression prediction loss on the gold scores."""
+        `labels` are needed only for a regression prediction loss on the gold scores and,
+        for token classification, to mark the positions that carry a tag (labels >= 0:
+        each word's first WordPiece; `data.align_tags` gives -100 elsewhere)."""
         cached = inputs.get("teacher_logits") if isinstance(inputs, dict) else None
         if cached is not None:  # step 2 with the teacher's logits computed once (TaskDistillConfig)
             inputs = {k: v for k, v in inputs.items() if k != "teacher_logits"}
@@ -198,7 +210,17 @@ class Distiller(keras.Model):
                 losses.hidden_loss(student["hidden_states"][m + 1], teacher["hidden_states"][g], self._projection(m + 1))
                 for m, g in enumerate(self.layer_mapping)])
         if "prediction" in self.terms:
-            terms["prediction"] = self._prediction_loss(student["logits"], teacher["logits"], labels)
+            if self.task == "span":
+                terms["prediction"] = losses.span_soft_cross_entropy(student, teacher, inputs["attention_mask"],
+                                                                     self.temperature)
+            elif self.task == "token":
+                if labels is None:
+                    raise ValueError("Token-classification distillation needs the aligned labels (-100 where no "
+                                     "tag is read) to know which positions to compare; see data.align_tags.")
+                terms["prediction"] = losses.token_soft_cross_entropy(student["logits"], teacher["logits"],
+                                                                      labels >= 0, self.temperature)
+            else:
+                terms["prediction"] = self._prediction_loss(student["logits"], teacher["logits"], labels)
         return terms, student
 
     def _teacher_heads(self, teacher, m, g):
@@ -225,7 +247,10 @@ class Distiller(keras.Model):
         for name, value in terms.items():
             self.trackers[name].update_state(value)
         if labels is not None and self.accuracy is not None:
-            self.accuracy.update_state(labels, student["logits"])
+            if self.task == "token":  # tagged positions only
+                self.accuracy.update_state(tf.maximum(labels, 0), student["logits"], sample_weight=labels >= 0)
+            else:
+                self.accuracy.update_state(labels, student["logits"])
         return {m.name: m.result() for m in self.metrics}
 
     @staticmethod

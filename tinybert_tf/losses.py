@@ -61,6 +61,30 @@ def soft_cross_entropy(student_logits, teacher_logits, temperature=1.0):
     return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
 
 
+def token_soft_cross_entropy(student_logits, teacher_logits, mask, temperature=1.0):
+    """Per-token prediction loss (token classification): soft cross-entropy over the tags
+    at each position where `mask` is 1 (a word's first WordPiece), mean over those."""
+    targets = tf.nn.softmax(_f32(teacher_logits) / temperature, axis=-1)
+    log_probs = tf.nn.log_softmax(_f32(student_logits) / temperature, axis=-1)
+    per_token = -tf.reduce_sum(targets * log_probs, axis=-1)
+    mask = tf.cast(mask, tf.float32)
+    return tf.reduce_sum(per_token * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+
+
+def span_soft_cross_entropy(student, teacher, attention_mask, temperature=1.0):
+    """Extractive QA's prediction loss: soft cross-entropy between the teacher's and the
+    student's distributions over positions, for the start and for the end (mean of the
+    two); padded positions are left out of both softmaxes."""
+    pad = (1.0 - tf.cast(attention_mask, tf.float32)) * -1e9
+
+    def term(name):
+        targets = tf.nn.softmax(_f32(teacher[name]) / temperature + pad, axis=-1)
+        log_probs = tf.nn.log_softmax(_f32(student[name]) / temperature + pad, axis=-1)
+        return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
+
+    return 0.5 * (term("start_logits") + term("end_logits"))
+
+
 def prediction_loss(student_logits, teacher_logits, temperature=1.0, regression=False):
     """Soft cross-entropy for classification; MSE on logits for regression tasks."""
     if regression:

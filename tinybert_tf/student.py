@@ -6,7 +6,8 @@ from typing import Optional, Sequence, Union
 
 from tinybert_tf.config import BertConfig
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
-from tinybert_tf.models import BertClassifier, BertEncoder
+from tinybert_tf.models import (BertClassifier, BertEncoder, BertQuestionAnswerer, BertTokenClassifier, TASK_MODELS,
+                               encoder_of)
 
 # Sizes only; vocabulary, positions, token types, activation and LayerNorm eps always come
 # from the teacher, so the teacher's tokenizer serves the student.
@@ -50,7 +51,8 @@ def can_init_from_teacher(student: BertConfig, teacher: BertConfig) -> bool:
 
 def build_student(teacher, preset: Union[str, dict] = "tinybert4", init: Optional[str] = None,
                   layer_mapping: Union[str, Sequence[int]] = "uniform"):
-    """A student of the same kind as `teacher` (`BertClassifier` or `BertEncoder`).
+    """A student of the same kind as `teacher` (a task model of `models.TASK_MODELS`, or a
+    `BertEncoder`).
 
     Args:
         teacher: the teacher model.
@@ -60,7 +62,7 @@ def build_student(teacher, preset: Union[str, dict] = "tinybert4", init: Optiona
             teacher's widths). Default: `teacher` when the shapes allow, else `random`.
         layer_mapping: which teacher layers to copy with `init="teacher"`.
     """
-    t_encoder = teacher.encoder if isinstance(teacher, BertClassifier) else teacher
+    t_encoder = encoder_of(teacher)
     config = student_config(t_encoder.config, preset)
     possible = can_init_from_teacher(config, t_encoder.config)
     init = init or ("teacher" if possible else "random")
@@ -73,8 +75,12 @@ def build_student(teacher, preset: Union[str, dict] = "tinybert4", init: Optiona
             f"{t_encoder.config.intermediate_size}); this student has ({config.hidden_size}, "
             f"{config.num_attention_heads}, {config.intermediate_size}). Use init='random'.")
     encoder = BertEncoder(config, name="student_bert")
-    student = (BertClassifier(encoder, teacher.num_labels, name="student") if isinstance(teacher, BertClassifier)
-               else encoder)
+    if isinstance(teacher, (BertClassifier, BertTokenClassifier)):
+        student = type(teacher)(encoder, teacher.num_labels, name="student")
+    elif isinstance(teacher, BertQuestionAnswerer):
+        student = BertQuestionAnswerer(encoder, name="student")
+    else:
+        student = encoder
     if init == "teacher":
         _copy_from_teacher(student, teacher, make_layer_mapping(config.num_hidden_layers,
                                                                 t_encoder.config.num_hidden_layers, layer_mapping))
@@ -82,8 +88,7 @@ def build_student(teacher, preset: Union[str, dict] = "tinybert4", init: Optiona
 
 
 def _copy_from_teacher(student, teacher, mapping):
-    s_enc = student.encoder if isinstance(student, BertClassifier) else student
-    t_enc = teacher.encoder if isinstance(teacher, BertClassifier) else teacher
+    s_enc, t_enc = encoder_of(student), encoder_of(teacher)
     names = ["word_embeddings", "position_embeddings", "token_type_embeddings", "embeddings_layer_norm", "pooler_dense"]
     pairs = [(n, n) for n in names]
     for m, g in enumerate(mapping):
@@ -91,5 +96,6 @@ def _copy_from_teacher(student, teacher, mapping):
             pairs.append((f"layer_{m}_{part}", f"layer_{g - 1}_{part}"))
     for s_name, t_name in pairs:
         s_enc.get_layer(s_name).set_weights(t_enc.get_layer(t_name).get_weights())
-    if isinstance(student, BertClassifier):
-        student.get_layer("classifier").set_weights(teacher.get_layer("classifier").get_weights())
+    head = "qa_outputs" if isinstance(student, BertQuestionAnswerer) else "classifier"
+    if isinstance(student, TASK_MODELS):
+        student.get_layer(head).set_weights(teacher.get_layer(head).get_weights())
