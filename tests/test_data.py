@@ -222,5 +222,8 @@ def test_resumable_batches_cut_to_the_longest_and_group_by_length():
     for (x, y), (x2, y2) in zip(grouped[7:], resumed):
         np.testing.assert_array_equal(y, y2)
         np.testing.assert_array_equal(x["input_ids"], x2["input_ids"])
+    tags = np.where(mask == 1, 1, -100).astype("int32")  # per-token labels are cut with the inputs
+    for x, y in ResumableBatches((features, tags), 4, 1, padding="longest").dataset():
+        assert y.shape == x["input_ids"].shape and (y.numpy() >= 0).sum() == x["attention_mask"].numpy().sum()
     with pytest.raises(ValueError, match="padding='shortest'; use one of max_length, longest"):
         ResumableBatches((features, labels), 4, 1, padding="shortest")

@@ -72,7 +72,8 @@ class ResumableBatches:
             batch to its longest example (rounded up to `pad_to_multiple_of`), as HF's
             `DataCollatorWithPadding(padding="longest")` does: the same batches, less
             work on padding. The sequence features are `input_ids`, `token_type_ids` and
-            `attention_mask` of the features dict (right-padded, as BERT's tokenizer pads).
+            `attention_mask` of the features dict (right-padded, as BERT's tokenizer pads),
+            and labels with one value per position (token classification).
         group_by_length: batches of examples of similar length, as HF's
             `group_by_length`: each epoch's permutation is cut into mega-batches of 50
             batches, each sorted by length (longest first); with `padding="longest"`
@@ -123,18 +124,22 @@ class ResumableBatches:
         start_step = self.start_step
         multiple = self.pad_to_multiple_of
 
-        def cut_to_longest(features):
+        def cut_to_longest(batch):
+            features = batch if isinstance(batch, dict) else batch[0]
+            full = features["input_ids"].shape[1]
             longest = tf.reduce_max(tf.reduce_sum(tf.cast(features["attention_mask"], tf.int32), axis=1))
-            length = tf.minimum((longest + multiple - 1) // multiple * multiple, tf.shape(features["input_ids"])[1])
-            return {k: v[:, :length] if k in SEQUENCE_FEATURES else v for k, v in features.items()}
+            length = tf.minimum((longest + multiple - 1) // multiple * multiple, full)
+            features = {k: v[:, :length] if k in SEQUENCE_FEATURES else v for k, v in features.items()}
+            if isinstance(batch, dict):
+                return features
+            # Per-token labels (token classification: one per position) are cut with the inputs.
+            return (features,) + tuple(t[:, :length] if len(t.shape) == 2 and t.shape[1] == full else t
+                                       for t in batch[1:])
 
         def gather(step, bounds):
             index = order[bounds[0]:bounds[1]]
             batch = tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
-            if self.padding == "longest":
-                batch = (cut_to_longest(batch) if isinstance(batch, dict)
-                         else (cut_to_longest(batch[0]),) + tuple(batch[1:]))
-            return batch
+            return cut_to_longest(batch) if self.padding == "longest" else batch
 
         return (tf.data.Dataset.from_tensor_slices(self._bounds).enumerate()
                 # Read when the iterator runs, i.e. after the resume callback set it.
