@@ -111,9 +111,20 @@ def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_dir
     assert not os.path.exists(out)
 
 
-def test_bfloat16_mixed_precision_trains_and_saves_a_float32_student(pretrained_dir, toy_task_dir,
-                                                                     tmp_path):  # noqa: F811
+@pytest.mark.parametrize("mixed", ["bfloat16", "float16"])
+def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_dir, toy_task_dir,
+                                                            tmp_path):  # noqa: F811
     from tinybert_tf.backend import keras
+    from tinybert_tf.distiller import Distiller
+
+    optimizers = []
+    original = Distiller.compile
+
+    def spy(self, optimizer=None, **kwargs):  # record the optimizer compile made
+        original(self, optimizer=optimizer, **kwargs)
+        optimizers.append(type(self.optimizer).__name__)
+
+    Distiller.compile = spy
 
     teacher_dir = str(tmp_path / "teacher")
     teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
@@ -121,16 +132,21 @@ def test_bfloat16_mixed_precision_trains_and_saves_a_float32_student(pretrained_
     config = distill.TaskDistillConfig(teacher=teacher_dir, student="teacher-l2", task=toy_task_dir, max_length=16,
                                        batch_size=16, intermediate_epochs=1, prediction_epochs=4,
                                        intermediate_learning_rate=1e-3, prediction_learning_rate=3e-3,
-                                       mixed_precision="bfloat16", output_dir=str(tmp_path / "bf16"))
-    student, metrics = distill.task_distill(config)
+                                       mixed_precision=mixed, output_dir=str(tmp_path / mixed))
+    try:
+        student, metrics = distill.task_distill(config)
+    finally:
+        Distiller.compile = original
+    # float16 steps go through Keras' dynamic loss scaling; bfloat16 needs none.
+    assert optimizers and all(("LossScale" in name) == (mixed == "float16") for name in optimizers), optimizers
     assert keras.mixed_precision.global_policy().name == "float32"  # restored after the stage
     assert student.compute_dtype == "float32"  # the returned (and scored) model computes in float32
-    assert metrics["dev"]["accuracy"] >= 0.8, metrics  # it learns the task in bfloat16
+    assert metrics["dev"]["accuracy"] >= 0.8, metrics  # it learns the task in bfloat16 / float16
     # The metrics are the saved float32 model's: evaluate() on the folder gives them again.
     assert teacher_lib.evaluate(config.output_dir, toy_task_dir, "test") == pytest.approx(metrics["test"])
-    with pytest.raises(ValueError, match="mixed_precision='float16'"):
+    with pytest.raises(ValueError, match="mixed_precision='float8'"):
         distill.task_distill(distill.TaskDistillConfig(teacher=teacher_dir, task=toy_task_dir,
-                                                       mixed_precision="float16", output_dir=str(tmp_path / "x")))
+                                                       mixed_precision="float8", output_dir=str(tmp_path / "x")))
     assert not os.path.exists(tmp_path / "x")
 
 

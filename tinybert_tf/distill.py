@@ -63,8 +63,9 @@ class GeneralDistillConfig:
         projection / projection_init: the learned W mapping student states to the
             teacher's width (`shared`, `per_layer`, `none`) and its start (`auto`: identity
             when the widths are equal, else random; `identity`; `glorot`).
-        mixed_precision: `bfloat16` runs teacher and student in bfloat16 with float32
-            weights (losses, softmax and LayerNorm in float32); `none`: float32.
+        mixed_precision: `bfloat16` (or `float16`, with dynamic loss scaling; for GPUs)
+            runs teacher and student in that type with float32 weights (losses, softmax
+            and LayerNorm in float32); `none`: float32.
         distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
             host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
             in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
@@ -146,9 +147,9 @@ class TaskDistillConfig:
             example once, before its first step, instead of a teacher forward pass at every
             step (the teacher runs in inference mode either way; the numbers differ only by
             batching round-off). Off by default: runs recorded without it stay exact to resume.
-        mixed_precision: `bfloat16` trains in bfloat16 with float32 weights (losses,
-            softmax, LayerNorm in float32); the saved student is float32 and its metrics
-            are computed in float32. `none`: float32 throughout.
+        mixed_precision: `bfloat16` (or `float16`, loss-scaled) trains in that type with
+            float32 weights (losses, softmax, LayerNorm in float32); the saved student is
+            float32 and its metrics are computed in float32. `none`: float32 throughout.
         distribution: `none`, `mirrored`, `multi_worker` or `tpu`, as for general
             distillation (`GeneralDistillConfig.distribution`); `batch_size` is global.
         padding: `longest` cuts each training batch to its longest example (rounded up to

@@ -262,15 +262,20 @@ class Distiller(keras.Model):
         if self.stage is None:
             raise RuntimeError("Compile the Distiller (optimizer, stage, loss weights) before fit().")
         x, y = self._unpack(data)
+        loss_scaling = isinstance(self.optimizer, keras.mixed_precision.LossScaleOptimizer)  # mixed float16
         with tf.GradientTape() as tape:
             terms, student = self.compute_losses(x, training=True, labels=y)
             total = self._total(terms)
             # Gradients are summed across replicas; scale so the step equals the global mean.
             scaled = total / tf.distribute.get_strategy().num_replicas_in_sync
+            if loss_scaling:  # float16 gradients would underflow: scale up, then back down below
+                scaled = self.optimizer.get_scaled_loss(scaled)
         variables = self.student.trainable_variables + [w for p in self.projections for w in p.trainable_variables]
         # Each stage leaves some variables out of its losses (the head in step 1, the
         # projections in step 2): they get no gradient and stay as they are.
         grads = tape.gradient(scaled, variables)
+        if loss_scaling:
+            grads = self.optimizer.get_unscaled_gradients(grads)
         self.optimizer.apply_gradients([(g, v) for g, v in zip(grads, variables) if g is not None])
         return self._update_metrics(terms, total, y, student)
 

@@ -64,7 +64,7 @@ class RecipeConfig:
         bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
         log_dir: one TensorBoard tree for the run: `teacher/`, `general/`, `student/step1`,
             `student/step2` (and the CLI's plain log, `tinybert-tf.log`).
-        mixed_precision: `bfloat16` for general and task distillation (float32 weights;
+        mixed_precision: `bfloat16` or `float16` for general and task distillation (float32 weights;
             teacher fine-tuning stays float32); `none`: float32.
         cache_teacher_logits: step 2 of task distillation and of the pruning recovery
             computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).

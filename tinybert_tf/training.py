@@ -22,7 +22,7 @@ from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
-MIXED_PRECISION = ("none", "bfloat16")
+MIXED_PRECISION = ("none", "bfloat16", "float16")
 DISTRIBUTIONS = ("none", "mirrored", "multi_worker", "tpu")
 
 
@@ -95,18 +95,21 @@ def worker_output_dir(output_dir: str) -> str:
 
 @contextlib.contextmanager
 def precision(mixed_precision: str):
-    """Models built inside compute in bfloat16 with float32 variables (Keras'
-    `mixed_bfloat16` policy; losses, softmax and LayerNorm stay float32), or as the global
-    policy says for `none`; the previous policy comes back on exit. float16 is not offered:
-    it needs loss scaling, and a CPU without float16 arithmetic runs it slower than float32."""
+    """Models built inside compute in bfloat16 or float16 with float32 variables (Keras'
+    `mixed_bfloat16` / `mixed_float16` policies; losses, softmax and LayerNorm stay
+    float32), or as the global policy says for `none`; the previous policy comes back on
+    exit. Under float16, `compile` wraps the optimizer in Keras' `LossScaleOptimizer`
+    (dynamic loss scaling), which the Distiller's `train_step` applies; bfloat16 has
+    float32's range and needs none. float16 is for GPUs: CPUs without float16 arithmetic
+    run it slower than float32."""
     if mixed_precision not in MIXED_PRECISION + ("float32",):
-        raise ValueError(f"mixed_precision={mixed_precision!r}; use one of {', '.join(MIXED_PRECISION)} (float16 "
-                         "needs loss scaling and float16 arithmetic, which this code and most CPUs lack).")
+        raise ValueError(f"mixed_precision={mixed_precision!r}; use one of {', '.join(MIXED_PRECISION)}.")
     if mixed_precision == "none":
         yield
         return
     previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed_precision == "bfloat16" else "float32")
+    keras.mixed_precision.set_global_policy({"bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}.get(
+        mixed_precision, "float32"))
     try:
         yield
     finally:
