@@ -4,6 +4,7 @@ serialization, and the checkpoint rules for their heads (tiny models)."""
 import numpy as np
 import pytest
 
+from tinybert_tf import data
 from tinybert_tf.backend import keras
 from tinybert_tf import (BertEncoder, BertQuestionAnswerer, BertTokenClassifier, CheckpointError, load_pretrained,
                          save_pretrained)
@@ -105,3 +106,28 @@ def test_distiller_trains_token_and_span_students(config, tokenizer, kind):
     distiller.compile(optimizer=keras.optimizers.Adam(1e-3), stage="all")
     terms = distiller.evaluate(x, labels, batch_size=8, verbose=0, return_dict=True)
     assert all(np.isfinite(terms[k]) for k in ("attention_loss", "hidden_loss", "prediction_loss"))
+
+
+def test_fit_fine_tunes_a_tagger_and_a_question_answerer(config, tokenizer):
+    """`training.compile_task_model`: Keras `fit` learns a toy tagging rule (tag = which word),
+    loss and accuracy reading only tagged positions; QA trains on start/end labels."""
+    from tinybert_tf.training import compile_task_model
+
+    keras.utils.set_random_seed(0)
+    words = ["tea", "great", "stale", "coffee"]
+    rng = np.random.default_rng(0)
+    sentences = [list(rng.choice(words, 4)) for _ in range(64)]
+    examples = data.TaggedExamples(sentences, [[f"T{words.index(w) % 3}" for w in s] for s in sentences])
+    aligned = data.align_tags(examples, tokenizer, ["T0", "T1", "T2"], max_length=8)
+    tagger = BertTokenClassifier(BertEncoder(config), num_labels=3)
+    compile_task_model(tagger, keras.optimizers.Adam(3e-3))
+    history = tagger.fit(aligned.features, aligned.labels, batch_size=16, epochs=8, verbose=0)
+    assert history.history["accuracy"][-1] > 0.95, history.history
+
+    qa = BertQuestionAnswerer(BertEncoder(config))
+    compile_task_model(qa, keras.optimizers.Adam(3e-3))
+    positions = {"start_logits": np.full(64, 2, "int32"), "end_logits": np.full(64, 3, "int32")}
+    history = qa.fit(aligned.features, positions, batch_size=16, epochs=4, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="compile_classifier compiles a BertClassifier"):
+        compile_task_model(BertEncoder(config), "adam")

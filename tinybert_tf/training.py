@@ -142,6 +142,41 @@ def compile_classifier(model, optimizer, jit_compile=False):
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
 
 
+class TaggedAccuracy(keras.metrics.Mean):
+    """Token accuracy over the positions that carry a tag (labels >= 0; `data.align_tags`
+    puts -100 on later WordPieces, special tokens and padding)."""
+
+    def __init__(self, name="accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        from tinybert_tf.backend import tf
+
+        y_true = tf.cast(y_true, tf.int64)
+        hits = tf.cast(tf.equal(tf.argmax(y_pred, axis=-1), y_true), tf.float32)
+        return super().update_state(hits, sample_weight=tf.cast(y_true >= 0, tf.float32))
+
+
+def compile_task_model(model, optimizer, jit_compile=False):
+    """Compile a `BertTokenClassifier` (cross-entropy over tagged positions, labels -100
+    elsewhere; `TaggedAccuracy`) or a `BertQuestionAnswerer` (labels
+    `{"start_logits": start positions, "end_logits": end positions}`; the mean of the two
+    cross-entropies, as HF's `BertForQuestionAnswering`) for `fit`."""
+    from tinybert_tf.models import BertQuestionAnswerer, BertTokenClassifier
+
+    inner = getattr(model, "inner", model)  # a WithDropoutState wrapper
+    ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    if isinstance(inner, BertTokenClassifier):
+        model.compile(optimizer=optimizer, jit_compile=jit_compile, metrics=[TaggedAccuracy()],
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100))
+    elif isinstance(inner, BertQuestionAnswerer):
+        model.compile(optimizer=optimizer, jit_compile=jit_compile, loss={"start_logits": ce, "end_logits": ce},
+                      loss_weights={"start_logits": 0.5, "end_logits": 0.5})
+    else:
+        raise ValueError(f"compile_task_model takes a BertTokenClassifier or BertQuestionAnswerer, not "
+                         f"{type(inner).__name__} (compile_classifier compiles a BertClassifier).")
+
+
 def save_fine_tuned(model, tokenizer, task, config, metrics=None):
     """One directory: config.json (+ id2label), model.safetensors, tokenizer files,
     labels.txt, and what produced it (training_config.json, metrics.json). metrics.json
