@@ -4,10 +4,9 @@ serialization, and the checkpoint rules for their heads (tiny models)."""
 import numpy as np
 import pytest
 
-from tinybert_tf import data
+from tinybert_tf import (BertEncoder, BertQuestionAnswerer, BertTokenClassifier, CheckpointError, data,
+                         load_pretrained, save_pretrained)
 from tinybert_tf.backend import keras
-from tinybert_tf import (BertEncoder, BertQuestionAnswerer, BertTokenClassifier, CheckpointError, load_pretrained,
-                         save_pretrained)
 
 
 def test_token_classifier_and_question_answerer_outputs(config, tokenizer):
