@@ -28,3 +28,21 @@ def test_a_setting_added_later_matches_older_records_only_at_its_default(tmp_pat
         outputs.prepare_output_dir(out, "stage", _New(eval_steps=100, output_dir=out))
     with pytest.raises(outputs.OutputError, match=r"epochs: 1 -> 2"):
         outputs.prepare_output_dir(out, "stage", _New(epochs=2, output_dir=out))
+
+
+def test_fingerprint_covers_the_links_to_the_teacher(tmp_path):
+    """A student's projection and head map shape what distilling it does: changing either
+    changes its fingerprint, so a rerun on a changed folder is refused, not reused."""
+    from tinybert_tf import outputs
+
+    (tmp_path / "config.json").write_text("{}")
+    before = outputs.fingerprint(str(tmp_path))
+    (tmp_path / "distill_heads.json").write_text('{"heads": [[0, 1]]}')
+    with_heads = outputs.fingerprint(str(tmp_path))
+    (tmp_path / "distill_heads.json").write_text('{"heads": [[1, 0]]}')
+    assert len({before, with_heads, outputs.fingerprint(str(tmp_path))}) == 3
+    (tmp_path / "distill_projections.safetensors").write_bytes(b"x")
+    with_projection = outputs.fingerprint(str(tmp_path))
+    assert with_projection != with_heads
+    (tmp_path / "metrics.json").write_text("{}")  # run records are not inputs
+    assert outputs.fingerprint(str(tmp_path)) == with_projection

@@ -108,7 +108,8 @@ def check_not_a_file(path: str, what: str = "output folder") -> None:
 # Files that define a model or a data set; run records, metrics and timings are left out,
 # so an identical re-made input still matches.
 _INPUT_SUFFIXES = (".safetensors", ".txt", ".jsonl", ".csv", ".tsv", ".gz", ".tflite")
-_INPUT_NAMES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "task.json")
+_INPUT_NAMES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "task.json",
+                "distill_heads.json")  # which teacher head each student head learns from
 
 
 def fingerprint(path: str) -> str:
