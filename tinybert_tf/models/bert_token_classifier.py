@@ -2,9 +2,8 @@
 `BertForTokenClassification` (tagging: named entities, parts of speech)."""
 
 from tinybert_tf.backend import keras
-from tinybert_tf.layers import stateful_dropout
 from tinybert_tf.models.bert_encoder import BertEncoder
-from tinybert_tf.models.output_views import DistillationOutputsMixin, with_distillation_outputs
+from tinybert_tf.models.output_views import DistillationOutputsMixin, dropout_dense_head, with_distillation_outputs
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")
@@ -32,14 +31,7 @@ class BertTokenClassifier(DistillationOutputsMixin, keras.Model):
             encoder = keras.saving.deserialize_keras_object(encoder)
         if num_labels < 2:
             raise ValueError(f"A token classifier needs num_labels >= 2, got {num_labels}.")
-        config = encoder.config
-        dropout = config.hidden_dropout_prob if dropout is None else dropout
-        inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in encoder.input_names}
-        encoded = encoder(inputs)
-        x = stateful_dropout(dropout, "classifier_dropout")(encoded["sequence_output"])
-        logits = keras.layers.Dense(
-            num_labels, kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            name="classifier")(x)
+        inputs, encoded, logits, dropout = dropout_dense_head(encoder, "sequence_output", num_labels, dropout)
         super().__init__(inputs=inputs, outputs=with_distillation_outputs(encoder, encoded, logits), **kwargs)
         self.encoder = encoder
         self.num_labels = int(num_labels)

@@ -34,6 +34,25 @@ class DistillationOutputsMixin:
         return self._variant(True)
 
 
+def dropout_dense_head(encoder, source, num_labels, dropout=None):
+    """The classifier pattern both heads of HF's BERT classifiers share: the functional
+    inputs, the encoder called on them, then dropout (the encoder's hidden dropout by
+    default) and a `classifier` Dense on `source` (`pooled_output` for sequences,
+    `sequence_output` for tokens). Returns (inputs, encoded, logits, dropout rate)."""
+    from tinybert_tf.backend import keras
+    from tinybert_tf.layers import stateful_dropout
+
+    config = encoder.config
+    dropout = config.hidden_dropout_prob if dropout is None else dropout
+    inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in encoder.input_names}
+    encoded = encoder(inputs)
+    x = stateful_dropout(dropout, "classifier_dropout")(encoded[source])
+    logits = keras.layers.Dense(
+        num_labels, kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
+        name="classifier")(x)
+    return inputs, encoded, logits, dropout
+
+
 def with_distillation_outputs(encoder, encoded, head_outputs):
     """A task model's outputs: the head's alone, or (an encoder built with
     `distillation_outputs=True`) a dict of the head's outputs (`logits` for a single
