@@ -18,8 +18,8 @@ import numpy as np
 from tinybert_tf.config import BertConfig
 from tinybert_tf.errors import CheckpointError
 from tinybert_tf.hub import KNOWN_MODELS, resolve_model_dir  # noqa: F401  (re-exported)
-from tinybert_tf.models import (BertClassifier, BertEncoder, BertMaskedLMHead, BertQuestionAnswerer,
-                                BertTokenClassifier)
+from tinybert_tf.models import (TASK_MODELS, BertClassifier, BertEncoder, BertMaskedLMHead, BertQuestionAnswerer,
+                                BertTokenClassifier, encoder_of)
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.tokenizer import BertTokenizer
 
@@ -362,11 +362,10 @@ def save_pretrained(model, directory: str, tokenizer=None, labels: Optional[Sequ
     names, and the tokenizer files. PyTorch `transformers` can load the result."""
     from safetensors.numpy import save_file
 
-    task_model = model if isinstance(model, (BertClassifier, BertTokenClassifier, BertQuestionAnswerer)) else None
     classifier = model if isinstance(model, (BertClassifier, BertTokenClassifier)) else None
-    encoder = task_model.encoder if task_model is not None else model
+    encoder = encoder_of(model)
     config = encoder.config
-    prefix = "bert." if (task_model is not None or mlm_head is not None) else ""
+    prefix = "bert." if (isinstance(model, TASK_MODELS) or mlm_head is not None) else ""
     tensors = {prefix + e.hf_name: e.to_hf(e.variable.numpy()) for e in _encoder_entries(encoder)}
     if isinstance(model, BertQuestionAnswerer):
         tensors.update({e.hf_name: e.to_hf(e.variable.numpy())

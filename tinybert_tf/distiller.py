@@ -11,6 +11,7 @@ from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier, TASK_MODELS, encoder_of
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.pruning.magnitude import strip_pruning
+from tinybert_tf.training import TaggedAccuracy
 
 # Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
 STAGES = {
@@ -164,8 +165,10 @@ class Distiller(keras.Model):
         self.terms = STAGES[stage]
         self.trackers = {"total": keras.metrics.Mean(name="loss")}
         self.trackers.update({name: keras.metrics.Mean(name=f"{name}_loss") for name in self.terms})
-        self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy") if (
-            self.task in ("sequence", "token") and not self._is_regression) else None
+        # Token classification: accuracy over the tagged positions only (labels >= 0).
+        self.accuracy = (TaggedAccuracy() if self.task == "token" else
+                         keras.metrics.SparseCategoricalAccuracy(name="accuracy") if self.task == "sequence"
+                         and not self._is_regression else None)
 
     @property
     def _is_regression(self):
@@ -247,10 +250,7 @@ class Distiller(keras.Model):
         for name, value in terms.items():
             self.trackers[name].update_state(value)
         if labels is not None and self.accuracy is not None:
-            if self.task == "token":  # tagged positions only
-                self.accuracy.update_state(tf.maximum(labels, 0), student["logits"], sample_weight=labels >= 0)
-            else:
-                self.accuracy.update_state(labels, student["logits"])
+            self.accuracy.update_state(labels, student["logits"])
         return {m.name: m.result() for m in self.metrics}
 
     @staticmethod

@@ -54,19 +54,23 @@ def attention_loss(student_scores, teacher_scores, attention_mask):
     return mse(student_scores * keep, teacher_scores * keep)
 
 
+def _soft_cross_entropies(student_logits, teacher_logits, temperature=1.0, additive_mask=0.0):
+    """-sum softmax(z_T/t + m) * log_softmax(z_S/t + m) over the last axis, one value per
+    row (`m`: 0, or -1e9 where a position must stay out of both softmaxes)."""
+    targets = tf.nn.softmax(_f32(teacher_logits) / temperature + additive_mask, axis=-1)
+    log_probs = tf.nn.log_softmax(_f32(student_logits) / temperature + additive_mask, axis=-1)
+    return -tf.reduce_sum(targets * log_probs, axis=-1)
+
+
 def soft_cross_entropy(student_logits, teacher_logits, temperature=1.0):
     """Prediction-layer loss (eq. 10): -sum softmax(z_T/t) * log_softmax(z_S/t), batch mean."""
-    targets = tf.nn.softmax(_f32(teacher_logits) / temperature, axis=-1)
-    log_probs = tf.nn.log_softmax(_f32(student_logits) / temperature, axis=-1)
-    return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
+    return tf.reduce_mean(_soft_cross_entropies(student_logits, teacher_logits, temperature))
 
 
 def token_soft_cross_entropy(student_logits, teacher_logits, mask, temperature=1.0):
     """Per-token prediction loss (token classification): soft cross-entropy over the tags
     at each position where `mask` is 1 (a word's first WordPiece), mean over those."""
-    targets = tf.nn.softmax(_f32(teacher_logits) / temperature, axis=-1)
-    log_probs = tf.nn.log_softmax(_f32(student_logits) / temperature, axis=-1)
-    per_token = -tf.reduce_sum(targets * log_probs, axis=-1)
+    per_token = _soft_cross_entropies(student_logits, teacher_logits, temperature)
     mask = tf.cast(mask, tf.float32)
     return tf.reduce_sum(per_token * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
 
@@ -76,13 +80,8 @@ def span_soft_cross_entropy(student, teacher, attention_mask, temperature=1.0):
     student's distributions over positions, for the start and for the end (mean of the
     two); padded positions are left out of both softmaxes."""
     pad = (1.0 - tf.cast(attention_mask, tf.float32)) * -1e9
-
-    def term(name):
-        targets = tf.nn.softmax(_f32(teacher[name]) / temperature + pad, axis=-1)
-        log_probs = tf.nn.log_softmax(_f32(student[name]) / temperature + pad, axis=-1)
-        return tf.reduce_mean(-tf.reduce_sum(targets * log_probs, axis=-1))
-
-    return 0.5 * (term("start_logits") + term("end_logits"))
+    return 0.5 * sum(tf.reduce_mean(_soft_cross_entropies(student[name], teacher[name], temperature, pad))
+                     for name in ("start_logits", "end_logits"))
 
 
 def prediction_loss(student_logits, teacher_logits, temperature=1.0, regression=False):

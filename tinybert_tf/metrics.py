@@ -84,10 +84,13 @@ def token_classification_metrics(predicted: Sequence[Sequence[str]], gold: Seque
     return result
 
 
+_PUNCTUATION = frozenset(string.punctuation)
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD's evaluation normalisation: lower case, no punctuation, no articles
     (a/an/the), single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 

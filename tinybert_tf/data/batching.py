@@ -92,8 +92,7 @@ class ResumableBatches:
         from tinybert_tf.backend import tf
 
         check_padding(padding)
-        if padding == "longest" or group_by_length:
-            _sequence_features(inputs)
+        features = _sequence_features(inputs) if padding == "longest" or group_by_length else None
         self.inputs = inputs
         self.num_examples = len(tf.nest.flatten(inputs)[0])
         if self.num_examples == 0:
@@ -104,7 +103,7 @@ class ResumableBatches:
         orders = [np.random.default_rng(seed + epoch).permutation(self.num_examples) if shuffle
                   else np.arange(self.num_examples) for epoch in range(self.epochs)]
         if group_by_length:
-            lengths = np.asarray(_sequence_features(inputs)["attention_mask"]).sum(axis=1)
+            lengths = np.asarray(features["attention_mask"]).sum(axis=1)
             orders = [_grouped(order, lengths, self.batch_size * _MEGA_BATCHES) for order in orders]
         # Global step -> example indices, as (start, end) into one concatenated index array.
         self._order = np.concatenate(orders).astype(np.int64)

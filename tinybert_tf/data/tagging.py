@@ -88,6 +88,15 @@ class TaggingFeatures:
     truncated_words: int  # words whose first piece fell beyond max_length
 
 
+def _first_pieces(word_ids):
+    """(position, word) of each word's first WordPiece, from a row of `word_ids`."""
+    previous = None
+    for position, word in enumerate(word_ids):
+        if word is not None and word != previous:
+            yield position, word
+        previous = word
+
+
 def align_tags(examples: TaggedExamples, tokenizer, tag_names: Sequence[str], max_length: int = 128
                ) -> TaggingFeatures:
     """Tokenize pre-split words and put each word's tag id on its first WordPiece."""
@@ -104,11 +113,8 @@ def align_tags(examples: TaggedExamples, tokenizer, tag_names: Sequence[str], ma
     for i, tags in enumerate(examples.tags):
         ids = encoded.word_ids(i)
         word_ids.append(ids)
-        previous = None
-        for position, word in enumerate(ids):
-            if word is not None and word != previous:
-                labels[i, position] = index[tags[word]]
-            previous = word
+        for position, word in _first_pieces(ids):
+            labels[i, position] = index[tags[word]]
         truncated += len(tags) - len({w for w in ids if w is not None})
     features = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "token_type_ids", "attention_mask")}
     return TaggingFeatures(features, labels, word_ids, truncated)
@@ -121,10 +127,8 @@ def word_predictions(logits: np.ndarray, word_ids: List[List[Optional[int]]], ta
     when the gold tag differs)."""
     predictions = []
     for row, ids, n in zip(np.asarray(logits).argmax(-1), word_ids, num_words):
-        tags, previous = [fill] * n, None
-        for position, word in enumerate(ids):
-            if word is not None and word != previous:
-                tags[word] = tag_names[row[position]]
-            previous = word
+        tags = [fill] * n
+        for position, word in _first_pieces(ids):
+            tags[word] = tag_names[row[position]]
         predictions.append(tags)
     return predictions

@@ -130,11 +130,9 @@ def prune_student(config: PruneConfig) -> Dict:
         raise ValueError(f"{config.model} has no classifier head: prune a task-distilled (or fine-tuned) student.")
     task.check_model(loaded, role="model")
     if config.intermediate_epochs > 0 or config.prediction_epochs > 0:
-        from tinybert_tf.hub import resolve_model_dir
         from tinybert_tf.tokenizer import BertTokenizer
 
-        distill.check_same_vocabulary(loaded.tokenizer, BertTokenizer.from_pretrained(
-            resolve_model_dir(config.teacher)), config.model)
+        distill.check_same_vocabulary(loaded.tokenizer, BertTokenizer.from_pretrained(config.teacher), config.model)
     outputs.prepare_output_dir(config.output_dir, "prune", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
