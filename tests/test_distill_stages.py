@@ -80,7 +80,7 @@ def test_finished_stage_is_not_repeated(pretrained_dir, toy_task_dir, tmp_path, 
 
 
 def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
-    with pytest.raises(ValueError, match="no classifier head"):
+    with pytest.raises(ValueError, match="no task head"):
         distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_dir, task=toy_task_dir,
                                                        output_dir=str(tmp_path / "x")))
 

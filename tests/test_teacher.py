@@ -86,7 +86,7 @@ def test_cli_errors_are_one_clear_line(tmp_path, capsys):
 
 
 def test_evaluate_refuses_a_model_without_head(tiny_teacher_dir):
-    with pytest.raises(ValueError, match="no classifier head"):
+    with pytest.raises(ValueError, match="no task head"):
         teacher.evaluate(tiny_teacher_dir, "fine_foods")
 
 

@@ -220,6 +220,13 @@ class PretrainedBert:
     token_classifier: Optional[object] = None  # BertTokenClassifier (BertForTokenClassification)
     question_answerer: Optional[object] = None  # BertQuestionAnswerer (BertForQuestionAnswering)
 
+    @property
+    def task_model(self):
+        """The task model the checkpoint was loaded as (classifier, token classifier or
+        question answerer), or None for a bare encoder."""
+        return next((m for m in (self.classifier, self.token_classifier, self.question_answerer) if m is not None),
+                    None)
+
 
 HEADS = ("text-classification", "token-classification", "question-answering")
 

@@ -63,7 +63,8 @@ _GLOSSARY = {
     "layer_mapping": "which teacher layer each student layer learns from: uniform, top or bottom",
     "temperature": "softmax temperature of the prediction loss (both sides)",
     "max_train_examples": "use only the first N training examples (quick runs)",
-    "task": "fine_foods, stsb, glue/<task>, or a folder of train/dev/test CSV/TSV/JSONL files",
+    "task": "fine_foods, stsb, brown_pos (POS tagging), squad (QA), glue/<task>, or a folder of train/dev/test "
+            "CSV/TSV/JSONL, CoNLL (.conll) or SQuAD (.json) files",
     "intermediate_epochs": "epochs of step 1 (embedding, attention and hidden-state losses)",
     "intermediate_learning_rate": "step 1's learning rate (constant)",
     "prediction_epochs": "epochs of step 2 (prediction-layer loss)",
@@ -122,9 +123,11 @@ def _cmd_finetune(args):
     config = _config_from_args(teacher.FineTuneConfig, args)
     _, _, metrics = teacher.fine_tune(config)
     print(json.dumps({"output_dir": config.output_dir, **metrics}, indent=2))
-    for split in ("dev", "test"):
-        if split in metrics and "accuracy" in metrics[split]:
-            print(f"{split} accuracy: {metrics[split]['accuracy']:.4f}  f1: {metrics[split]['f1']:.4f}")
+    for split in ("dev", "test"):  # the headline numbers of whichever kind of task
+        shown = [f"{k}: {metrics[split][k]:.4f}" for k in ("accuracy", "f1", "macro_f1", "exact_match", "spearman")
+                 if k in metrics.get(split, {})]
+        if shown:
+            print(f"{split} " + "  ".join(shown))
 
 
 def _cmd_predict(args):

@@ -24,8 +24,7 @@ from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.distiller import PROJECTION_INITS, REGRESSION_TARGETS, Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
-from tinybert_tf.metrics import compute_metrics
-from tinybert_tf.models.bert_classifier import BertClassifier
+from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.training import (
@@ -36,11 +35,15 @@ from tinybert_tf.training import (
     precision,
     worker_output_dir,
     TrainingError,
+    best_dev_monitor,
+    configure_task,
+    evaluate_task,
     make_optimizer,
-    predict_logits,
     read_metrics,
     resumable_fit,
     save_fine_tuned,
+    task_inputs,
+    validation_dataset,
     write_json,
 )
 
@@ -113,9 +116,11 @@ class TaskDistillConfig:
         student: a general-distilled student directory, or a preset for a student without
             general distillation (see `GeneralDistillConfig.student`).
         init: with a preset: `random` or `teacher`.
-        task: `fine_foods`, `glue/<task>` or a directory of files.
+        task: `fine_foods`, `stsb`, `brown_pos`, `squad`, `glue/<task>` or a directory of
+            files; tagging and QA tasks distil per token / per answer position.
         augmented_file: JSONL of augmented training examples (`tinybert-tf augment`);
-            step 1 trains on it, step 2 on it too, as the paper does.
+            step 1 trains on it, step 2 on it too, as the paper does (sequence tasks only:
+            the paper distils SQuAD without augmentation).
         intermediate_epochs / intermediate_learning_rate: step 1 (embedding, attention,
             hidden losses; constant learning rate). 0 epochs skips step 1.
         prediction_epochs / prediction_learning_rate: step 2 (soft cross-entropy at
@@ -141,6 +146,11 @@ class TaskDistillConfig:
             tensors), `per_tensor` (the official code's), or `none`.
         eval_steps: step 2 also evaluates on dev every N steps and keeps the best (the
             official code: 100); 0 = at each epoch's end only.
+        max_eval_examples: score (and pick the best step-2 weights) on only the first N
+            dev and test examples; None: all.
+        doc_stride: QA tasks: tokens two consecutive context windows share (use the
+            teacher's fine-tuning setting).
+        max_query_length: QA tasks: a question's WordPieces kept (use the teacher's).
         regression_target: regression step 2 pulls the student towards `teacher` (its
             outputs), `labels` (the gold scores, as the official code), or `mix`.
         cache_teacher_logits: step 2 computes the teacher's logits for every training
@@ -179,6 +189,9 @@ class TaskDistillConfig:
     eval_steps: int = 0
     regression_target: str = "teacher"
     max_train_examples: Optional[int] = None
+    max_eval_examples: Optional[int] = None
+    doc_stride: int = 128
+    max_query_length: int = 64
     output_dir: str = "runs/student"
     backup_every_steps: int = 50
     log_dir: Optional[str] = None
@@ -316,7 +329,7 @@ def _float32_copy(classifier, tokenizer):
 
     with tempfile.TemporaryDirectory() as tmp, precision("float32"):
         save_pretrained(classifier, tmp, tokenizer=tokenizer)
-        return load_pretrained(tmp).classifier
+        return load_pretrained(tmp).task_model
 
 
 def check_same_vocabulary(student_tokenizer, teacher_tokenizer, student_name: str) -> None:
@@ -333,12 +346,16 @@ def _task_student(config, teacher, mapping, task):
     if os.path.isdir(config.student):
         loaded = load_pretrained(config.student)
         check_same_vocabulary(loaded.tokenizer, teacher.tokenizer, config.student)
-        if loaded.classifier is not None:  # a trained head (a pruned student's) must fit the task
+        if loaded.task_model is not None:  # a trained head (a pruned student's) must fit the task
             task.check_model(loaded, role="student")
-            return loaded.classifier
-        # A general student: a new head, as `load_pretrained(num_labels=...)` would build it.
-        return BertClassifier(loaded.encoder, num_labels=teacher.classifier.num_labels, name="bert_classifier")
-    return build_student(teacher.classifier, config.student, config.init, mapping)
+            return loaded.task_model
+        # A general student: a new head of the teacher's kind, as `load_pretrained(head=...)` builds it.
+        if task.kind == "span":
+            return BertQuestionAnswerer(loaded.encoder, name="bert_question_answerer")
+        kind, name = ((BertTokenClassifier, "bert_token_classifier") if task.kind == "token"
+                      else (BertClassifier, "bert_classifier"))
+        return kind(loaded.encoder, num_labels=teacher.task_model.num_labels, name=name)
+    return build_student(teacher.task_model, config.student, config.init, mapping)
 
 
 STEP1_OPTIMIZERS = ("adam", "bert_adam")
@@ -365,7 +382,7 @@ def _task_distiller(config, student, teacher, mapping) -> Distiller:
         with open(heads_file, encoding="utf-8") as f:
             head_map = json.load(f)["heads"]
         print(f"Attention: each student head learns from the teacher head it was pruned from ({HEADS_FILE}).")
-    distiller = Distiller(student, teacher.classifier, mapping, config.projection, init, head_map=head_map)
+    distiller = Distiller(student, teacher.task_model, mapping, config.projection, init, head_map=head_map)
     if found and config.projection_init in ("auto", "carried"):
         distiller.load_projections(carried)
         distiller.projection_init = "carried"
@@ -397,11 +414,14 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         if value not in allowed:
             raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}.")
     teacher = load_pretrained(config.teacher)
-    if teacher.classifier is None:
-        raise ValueError(f"The teacher {config.teacher} has no classifier head; fine-tune it first "
+    if teacher.task_model is None:
+        raise ValueError(f"The teacher {config.teacher} has no task head; fine-tune it first "
                          "(tinybert-tf finetune) — task distillation needs its predictions.")
-    task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
+    task = configure_task(task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed), config)
     task.check_model(teacher, role="teacher")
+    if task.kind != "sequence" and (config.augmented_file or config.cache_teacher_logits):
+        raise ValueError(f"Task {task.name!r} is a {task.head} task: augmented_file and cache_teacher_logits are "
+                         "for sequence tasks only (the paper distils SQuAD without augmentation); drop them.")
     tokenizer = teacher.tokenizer
     train = task.train
     if config.augmented_file:
@@ -415,12 +435,13 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     outputs.prepare_output_dir(config.output_dir, "distill-task", config)
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
-        return load_pretrained(config.output_dir).classifier, read_metrics(config.output_dir)
-    train_inputs = (data_lib.encode(train, tokenizer, config.max_length), train.labels)
-    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
+        return load_pretrained(config.output_dir).task_model, read_metrics(config.output_dir)
+    train_inputs = task_inputs(task, train, tokenizer, config.max_length)
+    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size)
     distiller = _task_distiller(config, student, teacher, mapping)
     start = time.time()
-    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    num_inputs = len(train_inputs[0]["input_ids"])  # QA: context windows, more than questions
+    steps_per_epoch = math.ceil(num_inputs / config.batch_size)
     step1_steps = steps_per_epoch * config.intermediate_epochs
     pruning = config.pruning_sparsity > 0 or config.pruning_2_4
     if pruning:
@@ -439,7 +460,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         return data_lib.ResumableBatches(inputs, config.batch_size, epochs, seed=config.seed,
                                          padding=config.padding, group_by_length=config.group_by_length)
 
-    print(f"Task distillation on {len(train)} examples ({steps_per_epoch} steps an epoch): "
+    print(f"Task distillation on {num_inputs} examples ({steps_per_epoch} steps an epoch): "
           f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
     try:
         if config.intermediate_epochs > 0:
@@ -455,13 +476,13 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                                                        clipping=config.prediction_clipping),
                               stage="prediction", temperature=config.temperature,
                               regression_target=config.regression_target)
-            monitor, mode = ("val_prediction_loss", "min") if task.is_regression else ("val_accuracy", "max")
+            monitor, mode = best_dev_monitor(task, distilling=True)
             keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
                                  model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
             step2_inputs = train_inputs
             if config.cache_teacher_logits and not os.path.isfile(os.path.join(config.output_dir, "step2.done.npz")):
                 # Recomputed on every (re)start, never stored: a resumed run sees the same numbers.
-                logits = teacher.classifier.predict(train_inputs[0], batch_size=64, verbose=0)
+                logits = teacher.task_model.predict(train_inputs[0], batch_size=64, verbose=0)
                 step2_inputs = ({**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1])
             _run_step(distiller, batches(config.prediction_epochs, step2_inputs), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
@@ -481,8 +502,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         examples = task.dev if split == "dev" else task.test
         if examples is None:
             continue
-        metrics[split] = compute_metrics(predict_logits(student, tokenizer, examples, config.max_length),
-                                         examples.labels, task.is_regression)
+        metrics[split] = evaluate_task(student, tokenizer, task, examples, config.max_length)
     # Beside the student (not in it), as after general distillation: the projections its
     # training ended with and the head map it learnt with, so it can be pruned or
     # distilled again towards the same teacher. Written before metrics.json (finished).

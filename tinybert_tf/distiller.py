@@ -8,7 +8,7 @@ from tinybert_tf import losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
 from tinybert_tf.layers import dropout_rng_states
-from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier, TASK_MODELS, encoder_of
+from tinybert_tf.models import TASK_MODELS, encoder_of
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.pruning.magnitude import strip_pruning
 from tinybert_tf.training import TaggedAccuracy
@@ -84,8 +84,7 @@ class Distiller(keras.Model):
                              "the same kind: both BertClassifier, BertTokenClassifier or BertQuestionAnswerer "
                              "(task distillation) or both BertEncoder (general).")
         # What the prediction loss compares: `sequence` logits, per-`token` logits, `span` scores.
-        self.task = {BertClassifier: "sequence", BertTokenClassifier: "token",
-                     BertQuestionAnswerer: "span"}.get(type(student))
+        self.task = getattr(type(student), "task_kind", None)
         self.is_classifier = self.task is not None  # a task model: it has a prediction layer
         labels = getattr(student, "num_labels", None)
         if labels is not None and labels != teacher.num_labels:

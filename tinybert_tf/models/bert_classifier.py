@@ -27,6 +27,8 @@ class BertClassifier(DistillationOutputsMixin, keras.Model):
     ```
     """
 
+    task_kind = "sequence"  # one label (or score) per text or pair: what distillation and evaluation compare
+
     def __init__(self, encoder, num_labels, dropout=None, **kwargs):
         if isinstance(encoder, dict):
             encoder = keras.saving.deserialize_keras_object(encoder)

@@ -27,6 +27,8 @@ class BertQuestionAnswerer(DistillationOutputsMixin, keras.Model):
     ```
     """
 
+    task_kind = "span"  # a start and an end score per token: what distillation and evaluation compare
+
     def __init__(self, encoder, **kwargs):
         if isinstance(encoder, dict):
             encoder = keras.saving.deserialize_keras_object(encoder)

@@ -26,6 +26,8 @@ class BertTokenClassifier(DistillationOutputsMixin, keras.Model):
     ```
     """
 
+    task_kind = "token"  # a tag per token: what distillation and evaluation compare
+
     def __init__(self, encoder, num_labels, dropout=None, **kwargs):
         if isinstance(encoder, dict):
             encoder = keras.saving.deserialize_keras_object(encoder)

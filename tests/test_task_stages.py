@@ -1,0 +1,141 @@
+"""Token classification and extractive QA through the training stages (fine-tuning, task
+distillation, evaluation) on tiny models, from the CLI as a user runs them."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from tinybert_tf import BertEncoder, cli, data, load_pretrained, save_pretrained
+from tinybert_tf import teacher as teacher_lib
+from tinybert_tf.data import DataError
+from tests.conftest import tiny_config
+
+TAGS = {"the": "DET", "a": "DET", "this": "DET", "great": "ADJ", "stale": "ADJ", "good": "ADJ", "bad": "ADJ",
+        "sweet": "ADJ", "snack": "NOUN", "coffee": "NOUN", "tea": "NOUN", "tastes": "VERB", "is": "VERB",
+        "love": "VERB", "not": "ADV", "it": "PRON", ".": ".", "!": "."}
+
+
+def _sentences(rng, n):
+    for _ in range(n):
+        yield ([str(rng.choice(["the", "a", "this"])), str(rng.choice(["snack", "coffee", "tea", "snacks"])),
+                str(rng.choice(["is", "tastes"]))] + (["not"] if rng.random() < 0.5 else [])
+               + [str(rng.choice(["great", "stale", "good", "bad", "sweet"])), str(rng.choice([".", "!"]))])
+
+
+@pytest.fixture
+def conll_dir(tmp_path):
+    """A tagging task a tiny model learns: each word's tag follows from the word ("snacks"
+    is two WordPieces, snack ##s: its tag sits on the first)."""
+    rng = np.random.default_rng(0)
+    d = tmp_path / "pos"
+    d.mkdir()
+    for split, n in (("train", 96), ("dev", 24), ("test", 24)):
+        with open(d / f"{split}.conll", "w", encoding="utf-8") as f:
+            for words in _sentences(rng, n):
+                f.write("".join(f"{w}\t{TAGS.get(w, 'NOUN')}\n" for w in words) + "\n")
+    return str(d)
+
+
+@pytest.fixture
+def squad_dir(tmp_path):
+    """SQuAD-format train/dev/test files on the tiny vocabulary: "what is great ?" is
+    answered by the noun before "is great"."""
+    rng = np.random.default_rng(1)
+    d = tmp_path / "qa"
+    d.mkdir()
+    for split, n in (("train", 64), ("dev", 16), ("test", 16)):
+        paragraphs = []
+        for i in range(n):
+            noun, other = rng.choice(["snack", "coffee", "tea"], 2, replace=False)
+            context = f"the {other} is stale . this {noun} is great ! a {other} tastes bad ."
+            start = context.index(f"this {noun}") + len("this ")
+            paragraphs.append({"context": context, "qas": [{"id": f"{split}{i}", "question": "what is great ?",
+                                                           "answers": [{"text": str(noun), "answer_start": start}]}]})
+        (d / f"{split}.json").write_text(json.dumps({"data": [{"title": "t", "paragraphs": paragraphs}]}),
+                                         encoding="utf-8")
+    return str(d)
+
+
+@pytest.fixture
+def pretrained_dir(tokenizer, tmp_path):
+    config = tiny_config(tokenizer.vocab_size, num_hidden_layers=2, hidden_size=32)
+    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
+
+
+def _run(args):
+    assert cli.main(args) == 0
+
+
+def test_tagging_task_from_teacher_to_distilled_student(pretrained_dir, conll_dir, tmp_path):
+    task = data.load_task(conll_dir)
+    assert task.kind == "token" and task.label_names[:2] == [".", "ADJ"] and "O" not in task.label_names
+    teacher_dir, student_dir = str(tmp_path / "teacher"), str(tmp_path / "student")
+    _run(["finetune", "--model", pretrained_dir, "--task", conll_dir, "--output-dir", teacher_dir,
+          "--max-length", "16", "--batch-size", "16", "--epochs", "8", "--learning-rate", "3e-3", "--quiet"])
+    teacher_metrics = json.load(open(os.path.join(teacher_dir, "metrics.json")))
+    assert teacher_metrics["test"]["accuracy"] > 0.9 and teacher_metrics["test"]["truncated_words"] == 0
+    teacher = load_pretrained(teacher_dir)
+    assert teacher.token_classifier is not None and teacher.labels == task.label_names
+    _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", conll_dir,
+          "--output-dir", student_dir, "--max-length", "16", "--batch-size", "16", "--intermediate-epochs", "2",
+          "--prediction-epochs", "8", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",
+          "--padding", "longest", "--eval-steps", "6", "--quiet"])
+    metrics = json.load(open(os.path.join(student_dir, "metrics.json")))
+    assert {"accuracy", "macro_f1", "n_words"} <= set(metrics["test"])
+    assert metrics["test"]["accuracy"] > 0.8
+    student = load_pretrained(student_dir)
+    assert student.token_classifier.encoder.config.num_hidden_layers == 1
+    # The stage's numbers are what `evaluate` gives for the saved student.
+    assert teacher_lib.evaluate(student_dir, conll_dir, "test") == pytest.approx(metrics["test"])
+
+
+def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tmp_path):
+    teacher_dir, student_dir = str(tmp_path / "teacher"), str(tmp_path / "student")
+    _run(["finetune", "--model", pretrained_dir, "--task", squad_dir, "--output-dir", teacher_dir,
+          "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8", "--batch-size", "16", "--epochs", "10", "--learning-rate", "3e-3", "--quiet"])
+    teacher_metrics = json.load(open(os.path.join(teacher_dir, "metrics.json")))
+    assert teacher_metrics["test"]["exact_match"] > 90  # the answer is always the noun before "is great"
+    assert load_pretrained(teacher_dir).question_answerer is not None
+    _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", squad_dir,
+          "--output-dir", student_dir, "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8", "--batch-size", "16", "--intermediate-epochs", "2",
+          "--prediction-epochs", "10", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",
+          "--padding", "longest", "--max-eval-examples", "12", "--quiet"])
+    metrics = json.load(open(os.path.join(student_dir, "metrics.json")))
+    assert metrics["test"]["n"] == 12 and {"exact_match", "f1", "windows"} <= set(metrics["test"])
+    assert metrics["test"]["f1"] > 50
+    assert load_pretrained(student_dir).question_answerer.encoder.config.num_hidden_layers == 1
+
+
+def test_task_kinds_refuse_what_they_cannot_use(pretrained_dir, conll_dir, squad_dir, tmp_path):
+    teacher_dir = str(tmp_path / "teacher")
+    _run(["finetune", "--model", pretrained_dir, "--task", conll_dir, "--output-dir", teacher_dir,
+          "--max-length", "16", "--epochs", "1", "--quiet"])
+    # A tagger is not a QA teacher; augmentation is for sequence tasks.
+    assert cli.main(["distill-task", "--teacher", teacher_dir, "--task", squad_dir, "--student", "teacher-l1",
+                     "--output-dir", str(tmp_path / "s1"), "--quiet"]) != 0
+    with pytest.raises(ValueError, match="sequence tasks only"):
+        from tinybert_tf import distill
+
+        distill.task_distill(distill.TaskDistillConfig(teacher=teacher_dir, student="teacher-l1", task=conll_dir,
+                                                       augmented_file="x.jsonl", output_dir=str(tmp_path / "s2")))
+    assert not os.path.exists(tmp_path / "s2")
+    with pytest.raises(DataError, match="SQuAD v1.1 files missing"):
+        data.load_task("squad", data_dir=str(tmp_path))
+    with pytest.raises(DataError, match="Brown corpus files are missing"):
+        data.load_task("brown_pos", data_dir=str(tmp_path))
+
+
+def test_brown_tags_map_to_the_universal_tagset():
+    cases = {"at": "DET", "np-tl": "NOUN", "pps+bez": "PRON", "bez*": "VERB", "fw-nn": "X", "nn$": "NOUN",
+             "*": "ADV", "cs": "ADP", "od": "ADJ", "``": ".", "to": "PRT", "jj-hl": "ADJ", "pp$$": "PRON"}
+    assert {tag: data.brown_to_universal(tag) for tag in cases} == cases
+    with pytest.raises(DataError, match="no universal tag"):
+        data.brown_to_universal("zz")
+    if os.path.isfile(os.path.join(data.BROWN_POS_DIR, ".fetched")):
+        task = data.load_task("brown_pos")
+        assert (len(task.train), len(task.dev), len(task.test)) == (45917, 5861, 5562)
+        assert set(t for tags in task.test.tags for t in tags) <= set(data.UNIVERSAL_TAGS)
+    else:
+        pytest.skip("Brown corpus not fetched (make setup fetches it): its split sizes are unchecked.")
