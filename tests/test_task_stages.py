@@ -78,6 +78,17 @@ def test_tagging_task_from_teacher_to_distilled_student(pretrained_dir, conll_di
     assert teacher_metrics["test"]["accuracy"] > 0.9 and teacher_metrics["test"]["truncated_words"] == 0
     teacher = load_pretrained(teacher_dir)
     assert teacher.token_classifier is not None and teacher.labels == task.label_names
+    # TFLite: every variant validated on word accuracy and tag agreement; the bundle says what it holds.
+    export_dir = str(tmp_path / "export")
+    _run(["export", "--model", teacher_dir, "--task", conll_dir, "--output-dir", export_dir, "--max-length", "16",
+          "--variants", "float32,dynamic_int8", "--quiet"])
+    report = json.load(open(os.path.join(export_dir, "export_report.json")))
+    assert report["variants"]["float32"]["parity_max_abs_logit_diff"] < 1e-4
+    assert report["variants"]["float32"]["token_agreement"] == 1.0
+    assert report["variants"]["dynamic_int8"]["test"]["accuracy"] > 0.9
+    bundle = json.load(open(os.path.join(export_dir, "bundle", "bundle.json")))
+    assert (bundle["task_kind"], bundle["output_kind"], bundle["labels"]) == ("token", "token_logits", task.label_names)
+    assert cli.main(["predict", "--model", os.path.join(export_dir, "bundle"), "this tea is great", "--quiet"]) == 2
     _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", conll_dir,
           "--output-dir", student_dir, "--max-length", "16", "--batch-size", "16", "--intermediate-epochs", "2",
           "--prediction-epochs", "8", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",
@@ -98,6 +109,16 @@ def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tm
     teacher_metrics = json.load(open(os.path.join(teacher_dir, "metrics.json")))
     assert teacher_metrics["test"]["exact_match"] > 90  # the answer is always the noun before "is great"
     assert load_pretrained(teacher_dir).question_answerer is not None
+    export_dir = str(tmp_path / "export")
+    _run(["export", "--model", teacher_dir, "--task", squad_dir, "--output-dir", export_dir, "--max-length", "32",
+          "--variants", "float32,dynamic_int8", "--quiet"])
+    report = json.load(open(os.path.join(export_dir, "export_report.json")))
+    assert report["variants"]["float32"]["parity_max_abs_logit_diff"] < 1e-4
+    assert report["variants"]["float32"]["test"]["exact_match"] == report["keras_test"]["exact_match"]
+    bundle = json.load(open(os.path.join(export_dir, "bundle", "bundle.json")))
+    # The windows the model was trained with travel to the app (training_config.json -> bundle).
+    assert (bundle["task_kind"], bundle["output_names"], bundle["max_query_length"], bundle["doc_stride"]) == (
+        "span", ["start_logits", "end_logits"], 8, 8)
     _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", squad_dir,
           "--output-dir", student_dir, "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8", "--batch-size", "16", "--intermediate-epochs", "2",
           "--prediction-epochs", "10", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",

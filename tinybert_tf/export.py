@@ -36,6 +36,7 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.training import headline_metric, split_scorer, task_as_trained, task_inputs
 
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS
@@ -77,6 +78,8 @@ def to_tflite(model, quantization: str = "float32", seq_len: Optional[int] = Non
 
     def serve(inputs):
         logits = model({k: inputs[names[k]] for k in KERAS_INPUTS}, training=False)
+        if isinstance(logits, dict):  # a question answerer: `start_logits` and `end_logits`
+            return dict(logits)
         return {"logits": logits} if output == "logits" else {"probabilities": tf.nn.softmax(logits, axis=-1)}
 
     # Full int8: a masked-score adder the int8 scale can live with (see QUANTIZATION_MASK_ADDER).
@@ -117,22 +120,39 @@ def interpreter(flatbuffer: bytes, threads: int = 1):
     return Interpreter(model_content=flatbuffer, num_threads=threads)
 
 
-def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1,
-                  desc: Optional[str] = None) -> np.ndarray:
-    """Run a TFLite classifier over int32 features (dict of (N, S) arrays, Keras names);
-    with `desc`, a progress bar of that name."""
+def tflite_outputs(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1,
+                   desc: Optional[str] = None) -> Dict[str, np.ndarray]:
+    """Run a TFLite model over int32 features (dict of (N, S) arrays, Keras names): each
+    output by name (`logits`; a question answerer's `start_logits` and `end_logits`); with
+    `desc`, a progress bar of that name."""
     runner = interpreter(flatbuffer).get_signature_runner()
     n = len(next(iter(features.values())))
     shown = progress.bar(n, desc, unit="example") if desc else None
-    out = []
+    out = {}
     for start in range(0, n, batch_size):
         batch = signature_inputs(runner, {k: v[start:start + batch_size] for k, v in features.items()})
-        out.append(np.asarray(list(runner(**batch).values())[0]))
+        for name, value in runner(**batch).items():
+            out.setdefault(name, []).append(np.asarray(value))
         if shown:
-            shown.update(len(out[-1]))
+            shown.update(min(batch_size, n - start))
     if shown:
         shown.close()
-    return np.concatenate(out)
+    return {name: np.concatenate(parts) for name, parts in out.items()}
+
+
+def tflite_logits(flatbuffer: bytes, features: Dict[str, np.ndarray], batch_size: int = 1,
+                  desc: Optional[str] = None):
+    """A TFLite model's output for `features` as its Keras model gives it: the one output
+    (logits or probabilities) as an array, or a dict of several (`tflite_outputs`)."""
+    outputs_ = tflite_outputs(flatbuffer, features, batch_size, desc)
+    return next(iter(outputs_.values())) if len(outputs_) == 1 else outputs_
+
+
+def _max_abs_diff(a, b) -> float:
+    """Largest |a - b| over arrays or dicts of arrays (a question answerer's two outputs)."""
+    if isinstance(a, dict):
+        return max(_max_abs_diff(a[k], b[k]) for k in a)
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
 def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int = 5, threads: int = 1,
@@ -146,8 +166,10 @@ def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int 
 @dataclasses.dataclass
 class ExportConfig:
     """Args:
-        model: a saved classifier directory (student or teacher).
-        task: the task for parity (dev) and accuracy (test) checks, and calibration (train).
+        model: a saved task model directory (student or teacher): a classifier, a token
+            classifier or a question answerer (`tflite` format; the others take classifiers).
+        task: the task for parity (dev) and accuracy (test) checks, and calibration (train);
+            taggers are judged by word accuracy, question answerers by SQuAD F1 (points).
         output_dir: `<variant>/model.tflite` + `export_report.json`, and `bundle/`.
         variants: comma-separated subset of float32,float16,dynamic_int8,full_int8.
         bundle_variant: the variant the app bundle carries.
@@ -217,10 +239,15 @@ def export_model(config: ExportConfig) -> Dict:
         raise ExportError(f"variants {unknown or config.variants!r}: choose from {', '.join(VARIANTS)}.")
     if config.bundle_variant not in variants:
         raise ExportError(f"bundle_variant {config.bundle_variant!r} is not among the variants {variants}.")
-    loaded = _load_classifier(config.model)
-    model, tokenizer = loaded.classifier, loaded.tokenizer
-    task = data_lib.load_task(config.task, data_dir=config.data_dir)
+    loaded = load_pretrained(config.model)
+    if loaded.task_model is None:
+        raise ExportError(f"{config.model} has no task head; export a fine-tuned or distilled model.")
+    model, tokenizer = loaded.task_model, loaded.tokenizer
+    task = task_as_trained(data_lib.load_task(config.task, data_dir=config.data_dir), config.model)
     task.check_model(loaded, role="model")  # validation scores against the task's labels
+    if task.kind != "sequence" and config.qat_epochs > 0:
+        raise ExportError(f"qat_epochs applies to sequence classifiers; task {task.name!r} is a {task.head} task "
+                          "(export its full_int8 without QAT, or dynamic_int8).")
     length = config.seq_len or config.max_length
     if config.seq_len and config.seq_len != config.max_length:
         raise ExportError(f"seq_len={config.seq_len} differs from max_length={config.max_length}: a fixed-length "
@@ -231,16 +258,17 @@ def export_model(config: ExportConfig) -> Dict:
         _check_bundle_variant(report, config)
         report["bundle"] = os.path.join(config.output_dir, "bundle")
         return report
-    dev = task.dev.head(config.parity_examples)
-    dev_x = data_lib.encode(dev, tokenizer, length)
-    test_x = data_lib.encode(task.test, tokenizer, length)
+    if task.test is None:
+        raise ExportError(f"Task {task.name!r} has no test split to validate the export on.")
+    dev_x, _ = split_scorer(task, tokenizer, task.dev.head(config.parity_examples), length)
+    test_x, score_test = split_scorer(task, tokenizer, task.test, length)
     keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
-    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
-                                 task.is_regression)
-    calib = task.train.head(config.representative_examples)
-    representative = data_lib.encode(calib, tokenizer, length)
+    keras_test_outputs = model.predict(test_x, batch_size=32, verbose=0)
+    keras_test = score_test(keras_test_outputs)
+    representative = task_inputs(task, task.train.head(config.representative_examples), tokenizer, length)[0]
+    key, scale = headline_metric(task)
 
-    report = {"model": config.model, "keras_test": keras_test, "max_length": config.max_length,
+    report = {"model": config.model, "task_kind": task.kind, "keras_test": keras_test, "max_length": config.max_length,
               "max_position_embeddings": loaded.config.max_position_embeddings,
               "seq_len": config.seq_len or None, "input_names": config.input_names,
               "special_tokens": _special_tokens(tokenizer), "variants": {}}
@@ -253,15 +281,16 @@ def export_model(config: ExportConfig) -> Dict:
                                                                    config)
         flatbuffer = to_tflite(source, variant, config.seq_len or None, config.input_names,
                                representative if variant == "full_int8" else None)
-        parity = float(np.max(np.abs(tflite_logits(flatbuffer, dev_x, batch_size=16) - reference)))
-        test = compute_metrics(tflite_logits(flatbuffer, test_x, batch_size=50, desc=f"validate {variant}"),
-                               task.test.labels,
-                               task.is_regression)
-        key = "accuracy" if "accuracy" in test else "pearson"
+        parity = _max_abs_diff(tflite_logits(flatbuffer, dev_x, batch_size=16), reference)
+        file_test = tflite_logits(flatbuffer, test_x, batch_size=50, desc=f"validate {variant}")
+        test = score_test(file_test)
         drop = keras_test[key] - test[key]
-        ok = drop <= config.max_accuracy_drop
+        ok = drop <= config.max_accuracy_drop * scale
         entry = {"size_mb": len(flatbuffer) / 1e6, "parity_max_abs_logit_diff": parity, "test": test,
                  f"{key}_drop": drop, "passed": ok, "convert_and_validate_seconds": round(time.time() - start, 1)}
+        if task.kind == "token":  # the tag argmax at every real token, the file's vs Keras'
+            real = test_x["attention_mask"] > 0
+            entry["token_agreement"] = float(np.mean((file_test.argmax(-1) == keras_test_outputs.argmax(-1))[real]))
         if ok or config.force:
             path = os.path.join(config.output_dir, variant, "model.tflite")
             outputs.write_bytes(path, flatbuffer)
@@ -269,14 +298,15 @@ def export_model(config: ExportConfig) -> Dict:
             written[variant] = path
         report["variants"][variant] = entry
         verdict = ("written" if ok else
-                   f"FAILED its accuracy check (drop {drop:.4f} > {config.max_accuracy_drop}), written anyway (--force)"
-                   if variant in written else "REFUSED (accuracy drop; --force writes it)")
+                   f"FAILED its {key} check (drop {drop:.4f} > {config.max_accuracy_drop * scale:g}), written anyway "
+                   "(--force)"
+                   if variant in written else f"REFUSED ({key} drop; --force writes it)")
         print(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
               f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> {verdict}", flush=True)
         outputs.fault_point(f"export:variant:{variant}")
     if config.bundle_variant in written:
         write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant], loaded, config,
-                     report["variants"][config.bundle_variant])
+                     report["variants"][config.bundle_variant], task=task)
     outputs.write_json(report_path, report)
     if config.bundle_variant not in written:
         # The report stays for reading; without the settings record a rerun (e.g. --force) starts afresh.
@@ -406,7 +436,8 @@ def _load_classifier(model_dir: str):
     """The saved classifier (`PretrainedBert`) every export format starts from."""
     loaded = load_pretrained(model_dir)
     if loaded.classifier is None:
-        raise ExportError(f"{model_dir} has no classifier head; export a fine-tuned or distilled classifier.")
+        raise ExportError(f"{model_dir} has no sequence-classifier head; this format exports text classifiers "
+                          "(export taggers and question answerers with --format tflite).")
     return loaded
 
 
@@ -427,7 +458,10 @@ def _vocab(tokenizer) -> list:
 
 
 def _labels(loaded) -> list:
-    return loaded.labels or [str(i) for i in range(loaded.classifier.num_labels)]
+    """Label (or tag) names in id order; none for a question answerer."""
+    if loaded.question_answerer is not None:
+        return []
+    return loaded.labels or [str(i) for i in range(loaded.task_model.num_labels)]
 
 
 def _check_bundle_variant(report: Dict, config: ExportConfig) -> None:
@@ -457,11 +491,20 @@ def _special_tokens(tokenizer) -> Dict[str, int]:
     return {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids}
 
 
+# A bundle's `output_kind` per kind of task: what its outputs are and how to read them.
+OUTPUT_KINDS = {"token": "token_logits", "span": "span_logits"}
+
+
 def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict,
-                 output: str = "logits") -> str:
+                 output: str = "logits", task=None) -> str:
     """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract.
     `output`: what the model returns, `logits` or `probabilities` (the MediaPipe model: the
-    app must not apply softmax again)."""
+    app must not apply softmax again). `task_kind` says how to read it: `sequence`
+    (`output_kind` logits, probabilities or regression), `token` (`token_logits`: a tag
+    per WordPiece, read at each word's first piece; labels are the tags) or `span`
+    (`span_logits`: outputs `start_logits` and `end_logits`; the app tokenizes
+    `[CLS] question [SEP] context [SEP]` with the question cut to `max_query_length`
+    pieces and searches spans of at most `max_answer_length` tokens)."""
     # bundle.json last: a bundle with it is complete (`read_bundle` checks the rest).
     with outputs.atomic_path(os.path.join(directory, "model.tflite")) as tmp:
         shutil.copyfile(tflite_path, tmp)
@@ -470,6 +513,7 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
     labels = _labels(loaded)
     outputs.write_text(os.path.join(directory, "labels.txt"), "".join(label + "\n" for label in labels))
     names = _input_names(config.input_names)
+    kind = getattr(loaded.task_model, "task_kind", "sequence")
     meta = {
         "format_version": BUNDLE_FORMAT_VERSION,
         "model_file": "model.tflite", "vocab_file": "vocab.txt", "labels_file": "labels.txt",
@@ -478,13 +522,20 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
         "do_lower_case": tokenizer.do_lower_case, "strip_accents": tokenizer.do_lower_case,
         "input_names": {"input_ids": names["input_ids"], "attention_mask": names["attention_mask"],
                         "token_type_ids": names["token_type_ids"]},
-        "output_name": output, "output_kind": output if loaded.classifier.num_labels > 1 else "regression",
+        "task_kind": kind,
+        "output_name": output if kind != "span" else "start_logits",
+        "output_names": ["start_logits", "end_logits"] if kind == "span" else [output],
+        "output_kind": OUTPUT_KINDS.get(kind) or (output if loaded.classifier.num_labels > 1 else "regression"),
         "labels": labels,
         "special_tokens": _special_tokens(tokenizer),
         "test_accuracy": validation["test"].get("accuracy"),
+        "test_metrics": {k: v for k, v in validation["test"].items() if isinstance(v, (int, float))},
         "parity_max_abs_logit_diff": validation.get("parity_max_abs_logit_diff",
                                                     validation.get("parity_max_abs_prob_diff")),
         "source_model": loaded.directory,
     }
+    if kind == "span":
+        meta.update(doc_stride=task.doc_stride, max_query_length=task.max_query_length,
+                    max_answer_length=data_lib.squad.MAX_ANSWER_LENGTH)
     outputs.write_json(os.path.join(directory, "bundle.json"), meta)
     return directory

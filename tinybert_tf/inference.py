@@ -160,6 +160,10 @@ def _from_bundle(directory: str, max_length: Optional[int], threads: int) -> Tex
     from tinybert_tf.tokenizer import BertTokenizer
 
     meta = read_bundle(directory)
+    if meta.get("task_kind", "sequence") != "sequence":
+        raise DataError(f"{directory} holds a {meta['task_kind']} model ({meta['output_kind']}); predict classifies "
+                        "texts. Run it with export.tflite_outputs and the task's post-processing "
+                        "(data.word_predictions for tags, data.best_spans for answers).")
     tokenizer = BertTokenizer.from_vocab_file(meta["vocab_file_path"], do_lower_case=meta["do_lower_case"])
     length = _length(max_length, meta["max_length"], meta["fixed_seq_len"] or 512)
     labels = meta["labels"] if meta["output_kind"] in ("logits", "probabilities") else []

@@ -206,13 +206,18 @@ def remove_stale_partials(directory: str, suffix: str = "") -> None:
                     os.remove(os.path.join(root, name))
 
 
-def trained_max_length(model_dir: str) -> Optional[int]:
-    """The `max_length` a saved model was trained with (its `training_config.json`), or None."""
+def trained_setting(model_dir: str, name: str):
+    """A setting a saved model was trained with (its `training_config.json`), or None."""
     path = os.path.join(model_dir, "training_config.json")
     if not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
-        return json.load(f).get("max_length")
+        return json.load(f).get(name)
+
+
+def trained_max_length(model_dir: str) -> Optional[int]:
+    """The `max_length` a saved model was trained with, or None."""
+    return trained_setting(model_dir, "max_length")
 
 
 def is_finished(output_dir: str) -> bool:

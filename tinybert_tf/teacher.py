@@ -26,6 +26,7 @@ from tinybert_tf.training import (  # noqa: F401
     read_metrics,
     resumable_fit,
     save_fine_tuned,
+    task_as_trained,
     task_inputs,
     validation_dataset,
     write_json,
@@ -165,7 +166,7 @@ def evaluate(model_dir: str, task: str = "fine_foods", split: str = "test", max_
         raise ValueError(f"{model_dir} has no task head; fine-tune it first (tinybert-tf finetune).")
     if max_length is None:
         max_length = _trained_max_length(model_dir)
-    task_data = data_lib.load_task(task, data_dir=data_dir)
+    task_data = task_as_trained(data_lib.load_task(task, data_dir=data_dir), model_dir)
     task_data.check_model(pretrained, role="model")
     return evaluate_task(pretrained.task_model, pretrained.tokenizer, task_data, task_data.split(split), max_length,
                          desc=f"evaluate {split}")

@@ -204,6 +204,15 @@ def configure_task(task, config):
     return task
 
 
+def task_as_trained(task, model_dir: str):
+    """A QA task with the window settings `model_dir` was trained with (its
+    training_config.json; the task's defaults when it has none); other tasks as they are."""
+    if task.kind != "span":
+        return task
+    found = {name: outputs.trained_setting(model_dir, name) for name in ("doc_stride", "max_query_length")}
+    return dataclasses.replace(task, **{k: int(v) for k, v in found.items() if v is not None})
+
+
 def task_inputs(task, examples, tokenizer, max_length):
     """(features, labels) of a split for `fit` and the `Distiller`, as the task's kind
     needs: label ids (sequence), tag ids on each word's first WordPiece and -100 elsewhere
@@ -227,22 +236,53 @@ def validation_dataset(task, examples, tokenizer, max_length, batch_size):
     return tf.data.Dataset.from_tensor_slices(task_inputs(task, examples, tokenizer, max_length)).batch(batch_size)
 
 
-def evaluate_task(model, tokenizer, task, examples, max_length, desc=None, batch_size=64) -> Dict[str, float]:
-    """A split's task metrics: GLUE-style (sequence), word accuracy / macro F1 / entity F1
-    with `truncated_words` (token: each word's tag read at its first WordPiece), or SQuAD
-    EM/F1 over the best span of each question's windows (span)."""
-    if task.kind == "sequence":
-        return evaluate_model(model, tokenizer, examples, max_length, task, desc=desc)
+def split_scorer(task, tokenizer, examples, max_length):
+    """(features, score) for a split: `score(outputs)` turns any runtime's raw outputs for
+    `features` (a Keras model's `predict`, a TFLite file's) into the task's metrics:
+    GLUE-style (sequence); word accuracy / macro F1 / entity F1 with `truncated_words`
+    (token: each word's tag read at its first WordPiece); SQuAD EM/F1 over the best span
+    of each question's windows (span)."""
     if task.kind == "token":
         aligned = data_lib.align_tags(examples, tokenizer, task.label_names, max_length)
-        logits = model.predict(aligned.features, batch_size=batch_size, verbose=0)
-        predicted = data_lib.word_predictions(logits, aligned.word_ids, task.label_names,
-                                              [len(words) for words in examples.words])
-        return {**token_classification_metrics(predicted, examples.tags), "truncated_words": aligned.truncated_words}
-    windows = data_lib.prepare_qa_features(examples, tokenizer, max_length, task.doc_stride, task.max_query_length)
-    scores = model.predict(windows.features, batch_size=batch_size, verbose=0)
-    answers = data_lib.best_spans(scores["start_logits"], scores["end_logits"], windows, examples)
-    return {**squad_metrics(answers, examples), "windows": len(windows.example_index)}
+
+        def score(logits):
+            predicted = data_lib.word_predictions(logits, aligned.word_ids, task.label_names,
+                                                  [len(words) for words in examples.words])
+            return {**token_classification_metrics(predicted, examples.tags),
+                    "truncated_words": aligned.truncated_words}
+
+        return aligned.features, score
+    if task.kind == "span":
+        windows = data_lib.prepare_qa_features(examples, tokenizer, max_length, task.doc_stride,
+                                               task.max_query_length)
+
+        def score(outputs):
+            answers = data_lib.best_spans(outputs["start_logits"], outputs["end_logits"], windows, examples)
+            return {**squad_metrics(answers, examples), "windows": len(windows.example_index)}
+
+        return windows.features, score
+    return (data_lib.encode(examples, tokenizer, max_length),
+            lambda logits: compute_metrics(logits, examples.labels, task.is_regression))
+
+
+# The number each kind of task is judged by (export's drop check), and its scale.
+HEADLINE = {"token": ("accuracy", 1.0), "span": ("f1", 100.0)}
+
+
+def headline_metric(task):
+    """(metric, scale): the metric a quantized export may lose at most `max_accuracy_drop`
+    (times `scale`: SQuAD's F1 is in percent) of."""
+    if task.kind == "sequence":
+        return ("pearson" if task.is_regression else "accuracy"), 1.0
+    return HEADLINE[task.kind]
+
+
+def evaluate_task(model, tokenizer, task, examples, max_length, desc=None, batch_size=64) -> Dict[str, float]:
+    """A split's task metrics (see `split_scorer`)."""
+    if task.kind == "sequence":
+        return evaluate_model(model, tokenizer, examples, max_length, task, desc=desc)
+    features, score = split_scorer(task, tokenizer, examples, max_length)
+    return score(model.predict(features, batch_size=batch_size, verbose=0))
 
 
 def save_fine_tuned(model, tokenizer, task, config, metrics=None):

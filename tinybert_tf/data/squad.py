@@ -94,6 +94,7 @@ def load_qa_task(directory: str, dev_fraction: float = 0.1, name: Optional[str] 
 
 SQUAD_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "datasets", "squad")
 SQUAD_DEV_QUESTIONS = 1000
+MAX_ANSWER_LENGTH = 30  # WordPieces, as BERT's SQuAD code
 
 
 def load_squad_v1(data_dir: Optional[str] = None) -> QATask:
@@ -189,7 +190,7 @@ def prepare_qa_features(examples: QAExamples, tokenizer, max_length: int = 384, 
 
 
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,
-               n_best: int = 20, max_answer_length: int = 30, allow_no_answer: bool = False) -> Dict[str, str]:
+               n_best: int = 20, max_answer_length: int = MAX_ANSWER_LENGTH, allow_no_answer: bool = False) -> Dict[str, str]:
     """Each example's answer text: the valid span (inside the context, start <= end,
     at most `max_answer_length` tokens) with the highest start + end score over all its
     windows, among each window's `n_best` starts and ends. With `allow_no_answer` (SQuAD
