@@ -41,6 +41,21 @@ def test_tokenizer_golden_is_what_the_python_side_produces_now():
     assert len(json.loads(committed)["cases"]) > 800
 
 
+def test_task_golden_is_what_the_python_side_produces_now():
+    """The span search and tag decoding goldens the JUnit TaskGoldenTest reads."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    try:
+        import make_task_golden
+    finally:
+        sys.path.pop(0)
+    with open(os.path.join(RESOURCES, "task_golden.json"), encoding="utf-8") as f:
+        committed = f.read()
+    assert make_task_golden.fresh() == committed, "rerun scripts/make_task_golden.py and commit the result"
+    golden = json.loads(committed)
+    assert len(golden["qa"]) == 24 and any(len(q["windows"]) > 1 for q in golden["qa"])
+    assert any("O" in case["tags"] for case in golden["tagging"])  # words cut off by max_length
+
+
 def test_jvm_test_models_are_what_the_metadata_writer_writes():
     """The engine-choice JUnit tests read these two files; Python must read them the same way."""
     pytest.importorskip("mediapipe.tasks.metadata.metadata_schema_py_generated",

@@ -63,6 +63,12 @@ public final class BundleSpec {
             names.put(key, (String) name);
         }
         inputNames = Collections.unmodifiableMap(names);
+        Object taskKind = json.get("task_kind");
+        if (taskKind != null && !"sequence".equals(taskKind)) {
+            // Tagging and QA bundles read their outputs per token (TagDecoder, SpanSearch): not a text classifier.
+            throw new IllegalArgumentException("bundle.json task_kind=" + taskKind + ": this screen classifies texts; "
+                    + "a " + taskKind + " bundle's outputs are read with TagDecoder (token) or SpanSearch (span).");
+        }
         outputName = string(json, "output_name");
         outputKind = string(json, "output_kind");
         if (!"logits".equals(outputKind) && !"probabilities".equals(outputKind) && !"regression".equals(outputKind)) {

@@ -26,6 +26,18 @@ public class BundleSpecTest {
     }
 
     @Test
+    public void aTaggingOrQaBundleIsRefusedByTheClassifier() throws IOException {
+        String text = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"task_kind\": \"sequence\"",
+                "\"task_kind\": \"span\"");
+        try {
+            BundleSpec.parse(text);
+            fail();
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("task_kind=span") && e.getMessage().contains("SpanSearch"));
+        }
+    }
+
+    @Test
     public void anotherFormatVersionIsRefusedWithTheFix() throws IOException {
         String text = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"format_version\": 1",
                 "\"format_version\": 2");

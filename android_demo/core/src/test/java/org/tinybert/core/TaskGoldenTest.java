@@ -1,0 +1,91 @@
+package org.tinybert.core;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.Test;
+
+/**
+ * The answers and word tags the Python side picked (scripts/make_task_golden.py:
+ * data.best_spans over several windows a question, data.word_predictions with words cut
+ * off by max_length) must come out identical from SpanSearch and TagDecoder.
+ */
+public class TaskGoldenTest {
+    private static float[] floats(Object list) {
+        List<?> values = (List<?>) list;
+        float[] out = new float[values.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = ((Number) values.get(k)).floatValue();
+        }
+        return out;
+    }
+
+    private static int[] ints(Object list) {
+        List<?> values = (List<?>) list;
+        int[] out = new int[values.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = ((Number) values.get(k)).intValue();
+        }
+        return out;
+    }
+
+    private static Map<String, Object> golden() throws IOException {
+        return Json.parseObject(GoldenTokenizationTest.resource("task_golden.json"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void spanSearchPicksThePythonAnswers() throws IOException {
+        Map<String, Object> golden = golden();
+        int nBest = ((Number) golden.get("n_best")).intValue();
+        int maxAnswer = ((Number) golden.get("max_answer_length")).intValue();
+        List<Object> cases = (List<Object>) golden.get("qa");
+        int multiWindow = 0;
+        for (Object raw : cases) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            List<SpanSearch.Window> windows = new ArrayList<SpanSearch.Window>();
+            for (Object w : (List<Object>) c.get("windows")) {
+                Map<String, Object> window = (Map<String, Object>) w;
+                windows.add(new SpanSearch.Window(floats(window.get("start_logits")), floats(window.get("end_logits")),
+                        ints(window.get("char_start")), ints(window.get("char_end"))));
+            }
+            multiWindow += windows.size() > 1 ? 1 : 0;
+            String context = (String) c.get("context");
+            assertEquals((String) c.get("id"), c.get("answer"), SpanSearch.best(windows, nBest, maxAnswer).text(context));
+        }
+        assertTrue("the golden has questions whose context needs several windows", multiWindow > 5);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void tagDecoderReadsThePythonTags() throws IOException {
+        Map<String, Object> golden = golden();
+        String[] tags = ((List<String>) golden.get("tag_names")).toArray(new String[0]);
+        String fill = (String) golden.get("fill");
+        int cutOff = 0;
+        for (Object raw : (List<Object>) golden.get("tagging")) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            List<Object> rows = (List<Object>) c.get("logits");
+            float[][] logits = new float[rows.size()][];
+            for (int p = 0; p < logits.length; p++) {
+                logits[p] = floats(rows.get(p));
+            }
+            List<String> expected = (List<String>) c.get("tags");
+            String[] got = TagDecoder.wordTags(logits, ints(c.get("word_ids")), tags,
+                    ((List<Object>) c.get("words")).size(), fill);
+            assertArrayEquals(expected.toArray(new String[0]), got);
+            cutOff += expected.contains(fill) ? 1 : 0;
+        }
+        assertTrue("the golden has sentences cut off by max_length", cutOff > 0);
+    }
+
+    @Test(expected = IllegalArgumentException.class)
+    public void mismatchedWindowIsRefused() {
+        new SpanSearch.Window(new float[3], new float[2], new int[3], new int[3]);
+    }
+}
