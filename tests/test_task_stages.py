@@ -129,6 +129,26 @@ def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tm
     assert load_pretrained(student_dir).question_answerer.encoder.config.num_hidden_layers == 1
 
 
+def test_recipe_runs_a_qa_task_without_augmentation(pretrained_dir, squad_dir, tmp_path, capsys):
+    out = str(tmp_path / "recipe")
+    _run(["recipe", "--teacher", pretrained_dir, "--task", squad_dir, "--student", "teacher-l1",
+          "--output-dir", out, "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8",
+          "--batch-size", "16", "--teacher-epochs", "2", "--general-max-segments", "0", "--export-variants", "",
+          "--quiet"])
+    printed = capsys.readouterr().out
+    assert "no data augmentation" in printed and not os.path.exists(os.path.join(out, "augmented"))
+    table = open(os.path.join(out, "comparison.md")).read()
+    assert "test EM" in table and "F1 vs teacher" in table
+    # The stages' windows are the recipe's (recorded, so a rerun with others is refused).
+    assert json.load(open(os.path.join(out, "student", "training_config.json")))["max_query_length"] == 8
+    with pytest.raises(ValueError, match="prunes sequence classifiers only"):
+        from tinybert_tf import recipe
+
+        recipe.run_recipe(recipe.RecipeConfig(teacher=pretrained_dir, task=squad_dir, output_dir=str(tmp_path / "r2"),
+                                              prune_hidden_size=16))
+    assert not os.path.exists(tmp_path / "r2")
+
+
 def test_task_kinds_refuse_what_they_cannot_use(pretrained_dir, conll_dir, squad_dir, tmp_path):
     teacher_dir = str(tmp_path / "teacher")
     _run(["finetune", "--model", pretrained_dir, "--task", conll_dir, "--output-dir", teacher_dir,

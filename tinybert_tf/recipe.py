@@ -24,7 +24,9 @@ from tinybert_tf.training import read_metrics
 class RecipeConfig:
     """Args:
         teacher: the pretrained teacher (directory or short name); fine-tuned first.
-        task: `fine_foods`, `glue/<task>` or a directory of files.
+        task: `fine_foods`, `stsb`, `brown_pos`, `squad`, `glue/<task>` or a directory of
+            files. Tagging and QA tasks run without augmentation (the paper distils SQuAD
+            without it), pruning or the MediaPipe model.
         student: student preset (`teacher-l4`: the teacher's widths, 4 layers, copied from
             teacher layers; `tinybert4`: 4 layers, hidden 312, random init, which needs far
             more general distillation than a CPU run gives it).
@@ -73,6 +75,10 @@ class RecipeConfig:
         padding: `longest` cuts every training stage's batches to their longest example
             (`TaskDistillConfig.padding`); default `max_length`.
         group_by_length: every training stage batches examples of similar length together.
+        max_eval_examples: score on only the first N dev and test examples (SQuAD's test
+            split has 10,570 questions); None: all.
+        doc_stride: QA tasks: tokens two consecutive context windows share.
+        max_query_length: QA tasks: a question's WordPieces kept.
     """
 
     teacher: str = "minilm-l6"
@@ -113,6 +119,9 @@ class RecipeConfig:
     distribution: str = "none"
     padding: str = "max_length"
     group_by_length: bool = False
+    max_eval_examples: Optional[int] = None
+    doc_stride: int = 128
+    max_query_length: int = 64
 
     def __post_init__(self):
         data_lib.check_padding(self.padding)
@@ -149,7 +158,13 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     """Run every stage (skipping finished ones); returns {"teacher": metrics, "student":
     metrics} and writes `comparison.md`."""
     out = config.output_dir
+    kind = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed).kind
+    if kind != "sequence" and config.prune_hidden_size > 0:
+        raise ValueError(f"Task {config.task!r} is a {kind}-level task: the pruning stage prunes sequence "
+                         "classifiers only; drop prune_hidden_size.")
     _check_same_settings(config)
+    windows = dict(max_eval_examples=config.max_eval_examples, doc_stride=config.doc_stride,
+                   max_query_length=config.max_query_length)
     teacher_dir = os.path.join(out, "teacher")
     if outputs.is_finished(teacher_dir):
         print(f"[recipe] teacher: {teacher_dir} is fine-tuned already; reusing it.")
@@ -158,7 +173,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         teacher_lib.fine_tune(teacher_lib.FineTuneConfig(
             model=config.teacher, task=config.task, output_dir=teacher_dir, max_length=config.max_length,
             batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "teacher"), padding=config.padding, group_by_length=config.group_by_length))
+            log_dir=_sub(config.log_dir, "teacher"), padding=config.padding, group_by_length=config.group_by_length,
+            **windows))
 
     student_start = config.student
     if config.general_max_segments > 0:
@@ -176,7 +192,10 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
         student_start = general_dir
 
     augmented = None
-    if config.num_augmented > 0:
+    if config.num_augmented > 0 and kind != "sequence":
+        print(f"[recipe] 3/6 no data augmentation: it replaces words of sequence-task examples; this is a {kind}-"
+              "level task (the paper distils SQuAD without augmentation).")
+    elif config.num_augmented > 0:
         print("[recipe] 3/6 data augmentation")
         augmented = augment_lib.augment_task(augment_lib.AugmentConfig(
             teacher=config.augment_model or teacher_dir, task=config.task,
@@ -199,7 +218,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
             log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision,
             cache_teacher_logits=config.cache_teacher_logits, distribution=config.distribution,
-            padding=config.padding, group_by_length=config.group_by_length))
+            padding=config.padding, group_by_length=config.group_by_length, **windows))
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir
@@ -258,7 +277,8 @@ def _export_mediapipe(config: RecipeConfig, model_dir: str, export_dir: str, var
     import importlib.util
 
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
-    why = ("the task is regression" if task.is_regression else "the task has text pairs"
+    why = (f"the task is {task.head}" if task.kind != "sequence" else "the task is regression"
+           if task.is_regression else "the task has text pairs"
            if task.train.text_pairs is not None else "the bundle variant is full_int8" if variant == "full_int8"
            else "mediapipe is not installed" if importlib.util.find_spec("mediapipe") is None else "")
     if why:
@@ -294,14 +314,17 @@ def count_parameters(directory: str) -> int:
 def comparison_table(rows: List[tuple], split: str = "test", reference: Optional[str] = None) -> str:
     """A Markdown table of saved models (name, directory): layers, hidden size,
     parameters, the `split` scores (accuracy and F1; Pearson and Spearman for
-    regression; ± their standard error where recorded), and the headline score (accuracy; Spearman) as a fraction of the first
-    row's (or `reference`'s)."""
+    regression; word accuracy and macro F1 for tagging; EM and F1 for QA; ± their
+    standard error where recorded), and the headline score (accuracy; Spearman; F1 for
+    QA) as a fraction of the first row's (or `reference`'s)."""
     metrics = {name: read_metrics(d).get(split, {}) for name, d in rows}
     base_metrics = metrics[reference or rows[0][0]]
     regression = "spearman" in base_metrics and "accuracy" not in base_metrics
-    first, second = ("pearson", "spearman") if regression else ("accuracy", "f1")
-    label = {"accuracy": "accuracy", "f1": "F1", "pearson": "Pearson", "spearman": "Spearman"}
-    headline = second if regression else first
+    first, second = (("exact_match", "f1") if "exact_match" in base_metrics else ("accuracy", "macro_f1")
+                     if "macro_f1" in base_metrics else ("pearson", "spearman") if regression else ("accuracy", "f1"))
+    label = {"accuracy": "accuracy", "f1": "F1", "pearson": "Pearson", "spearman": "Spearman", "exact_match": "EM",
+             "macro_f1": "macro F1"}
+    headline = second if regression or first == "exact_match" else first
     lines = [f"| model | layers | hidden | parameters | {split} {label[first]} | {split} {label[second]} | "
              f"{label[headline]} vs teacher |", "|---|---|---|---|---|---|---|"]
     base = base_metrics.get(headline)
