@@ -192,6 +192,8 @@ class ExportConfig:
             vocab/labels packed in (`tinybert_tf.tflite_metadata`), which MediaPipe Tasks'
             `TextClassifier` loads as is; validated like a variant, then (where MediaPipe
             is installed) run through MediaPipe on the parity examples.
+        max_eval_examples: validate on only the first N test examples (SQuAD's 10,570
+            questions take minutes a variant); None: all.
     """
 
     model: str = "runs/demo/student"
@@ -210,6 +212,7 @@ class ExportConfig:
     qat_learning_rate: float = 1e-5
     data_dir: Optional[str] = None
     format: str = "tflite"
+    max_eval_examples: Optional[int] = None
 
 
 # A keras-hub preset must give the model's logits to within this (float32, same graph).
@@ -243,7 +246,8 @@ def export_model(config: ExportConfig) -> Dict:
     if loaded.task_model is None:
         raise ExportError(f"{config.model} has no task head; export a fine-tuned or distilled model.")
     model, tokenizer = loaded.task_model, loaded.tokenizer
-    task = task_as_trained(data_lib.load_task(config.task, data_dir=config.data_dir), config.model)
+    task = task_as_trained(data_lib.load_task(config.task, data_dir=config.data_dir), config.model
+                           ).limit_evaluation(config.max_eval_examples)
     task.check_model(loaded, role="model")  # validation scores against the task's labels
     if task.kind != "sequence" and config.qat_epochs > 0:
         raise ExportError(f"qat_epochs applies to sequence classifiers; task {task.name!r} is a {task.head} task "

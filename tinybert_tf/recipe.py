@@ -258,7 +258,8 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
             # The teacher's variants are references: keep them even when quantization hurts.
             export.export_model(export.ExportConfig(
                 model=model_dir, task=config.task, output_dir=export_dir, variants=variants, bundle_variant=bundle,
-                max_length=config.max_length, force=name == "teacher", data_dir=config.data_dir))
+                max_length=config.max_length, force=name == "teacher", data_dir=config.data_dir,
+                max_eval_examples=config.max_eval_examples))
         _export_mediapipe(config, shipped, os.path.join(out, "export_mediapipe"), bundle)
         if config.bench_runs > 0:
             print("[recipe] 6/6 LiteRT benchmark (1 thread, batch 1)")
