@@ -2,7 +2,10 @@
 
     .venv/bin/python scripts/make_task_golden.py   # rewrites android_demo/core/src/test/resources/task_golden.json
 
-QA: fine_foods reviews as contexts with a question each, cut into overlapping windows by
+Offsets: HF's pieces and character spans (UTF-16 units, as Java counts) of the tokenizer
+golden's hand-written texts (accents, unicode case rules, CJK, emoji, control characters,
+over-long words). QA: fine_foods reviews (and two unicode texts) as contexts with a
+question each (one longer than max_query_length), cut into overlapping windows by
 `data.prepare_qa_features` (the MiniLM tokenizer, max_length 48, stride 16: several windows
 a context), seeded random start/end scores with a few planted peaks, and the answer
 `data.best_spans` picks. Tagging: the reviews' words with seeded random tag scores and the
@@ -19,13 +22,33 @@ import sys
 import numpy as np
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "android_demo", "core", "src", "test", "resources")
-QUESTIONS = ["What does the reviewer think?", "How does it taste?", "Would they buy it again?", "What is it?"]
+QUESTIONS = ["What does the reviewer think?", "How does it taste?", "Would they buy it again?", "What is it?",
+             "Which of the unaffable reconsiderations of this supercalifragilistic review would a careful reader "
+             "remember first?"]  # over max_query_length: the question is cut
+UNICODE_CONTEXTS = ["Café résumé: naïve coöperation at the İstanbul façade cost €20 (½ price) — 😀👍🏽 great!",
+                    "中文 text, ΟΔΥΣΣΕΥΣ σοφός and ﬁnance ﬀ; zero\u200bwidth and soft\u00adhyphen, tabs\tand\nlines."]
 
 
-def build(data_lib, tokenizer):
+def utf16(text):
+    """Code-point index -> UTF-16 index (Java strings count surrogate pairs as two)."""
+    out = [0]
+    for ch in text:
+        out.append(out[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return out
+
+
+def offsets_case(tokenizer, text):
+    """HF's pieces and their character spans (UTF-16 units) of one text."""
+    encoded = tokenizer.hf_tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    at = utf16(text)
+    return {"text": text, "tokens": encoded.tokens(),
+            "start": [at[s] for s, _ in encoded["offset_mapping"]], "end": [at[e] for _, e in encoded["offset_mapping"]]}
+
+
+def build(data_lib, tokenizer, texts=()):
     rng = np.random.default_rng(7)
     reviews = data_lib.load_task("fine_foods").test.texts[:24]
-    contexts = [" ".join(text.split()[:60]) for text in reviews]
+    contexts = [" ".join(text.split()[:60]) for text in reviews[:22]] + UNICODE_CONTEXTS
     examples = data_lib.QAExamples([f"q{i}" for i in range(len(contexts))],
                                    [QUESTIONS[i % len(QUESTIONS)] for i in range(len(contexts))], contexts,
                                    [[] for _ in contexts])
@@ -41,11 +64,15 @@ def build(data_lib, tokenizer):
     answers = data_lib.best_spans(start, end, windows, examples, n_best=5, max_answer_length=8)
     qa = []
     for e, context in enumerate(contexts):
-        qa.append({"id": examples.ids[e], "context": context, "answer": answers[examples.ids[e]], "windows": [
-            {"start_logits": start[f].tolist(), "end_logits": end[f].tolist(),
-             "char_start": [o[0] if o else -1 for o in windows.offsets[f]],
-             "char_end": [o[1] if o else -1 for o in windows.offsets[f]]}
-            for f in np.flatnonzero(windows.example_index == e)]})
+        at = utf16(context)
+        qa.append({"id": examples.ids[e], "question": examples.questions[e], "context": context,
+                   "answer": answers[examples.ids[e]], "windows": [
+                       {"input_ids": windows.features["input_ids"][f].tolist(),
+                        "token_type_ids": windows.features["token_type_ids"][f].tolist(),
+                        "start_logits": start[f].tolist(), "end_logits": end[f].tolist(),
+                        "char_start": [at[o[0]] if o else -1 for o in windows.offsets[f]],
+                        "char_end": [at[o[1]] if o else -1 for o in windows.offsets[f]]}
+                       for f in np.flatnonzero(windows.example_index == e)]})
     tags = list(data_lib.UNIVERSAL_TAGS)
     sentences = [text.split()[:20] for text in reviews]
     aligned = data_lib.align_tags(data_lib.TaggedExamples(sentences, [["X"] * len(s) for s in sentences]),
@@ -55,24 +82,28 @@ def build(data_lib, tokenizer):
     tagging = [{"words": words, "logits": logits[i].tolist(),
                 "word_ids": [-1 if w is None else w for w in aligned.word_ids[i]], "tags": predicted[i]}
                for i, words in enumerate(sentences)]
-    return {"source": "scripts/make_task_golden.py", "n_best": 5, "max_answer_length": 8, "fill": "O",
-            "tag_names": tags, "qa": qa, "tagging": tagging}
+    return {"source": "scripts/make_task_golden.py", "max_length": 48, "doc_stride": 16, "max_query_length": 12,
+            "n_best": 5, "max_answer_length": 8, "fill": "O", "tag_names": tags, "qa": qa, "tagging": tagging,
+            "offsets": [offsets_case(tokenizer, text) for text in list(texts) + UNICODE_CONTEXTS]}
 
 
 def dump(golden):
     """One example a line (reviewable diffs), ASCII escapes."""
-    head = {k: v for k, v in golden.items() if k not in ("qa", "tagging")}
+    head = {k: v for k, v in golden.items() if k not in ("qa", "tagging", "offsets")}
     body = ", ".join(f'"{key}": [\n' + ",\n".join(json.dumps(x, ensure_ascii=True) for x in golden[key]) + "\n]"
-                     for key in ("qa", "tagging"))
+                     for key in ("qa", "tagging", "offsets"))
     return json.dumps(head, ensure_ascii=True)[:-1] + ", " + body + "}\n"
 
 
 def fresh():
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, ".."))
+    sys.path.insert(0, here)
+    from make_tokenizer_golden import HANDWRITTEN
     from tinybert_tf import BertTokenizer
     from tinybert_tf import data as data_lib
 
-    return dump(build(data_lib, BertTokenizer.from_pretrained("minilm-l6")))
+    return dump(build(data_lib, BertTokenizer.from_pretrained("minilm-l6"), HANDWRITTEN))
 
 
 def main():

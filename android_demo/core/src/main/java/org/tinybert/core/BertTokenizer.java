@@ -81,6 +81,14 @@ public final class BertTokenizer {
         return padId;
     }
 
+    public int clsId() {
+        return clsId;
+    }
+
+    public int sepId() {
+        return sepId;
+    }
+
     /** WordPiece tokens of one text, without special tokens. */
     public List<String> tokenize(String text) {
         List<String> out = new ArrayList<String>();
@@ -150,6 +158,88 @@ public final class BertTokenizer {
         int[] mask = new int[total];
         java.util.Arrays.fill(mask, 1);
         return new Encoding(inputIds, mask, typeIds, truncated, padId);
+    }
+
+    /** A WordPiece with the characters of the original text it came from: [start, end) in UTF-16 units. */
+    public static final class Piece {
+        public final String token;
+        public final int id;
+        public final int start;
+        public final int end;
+
+        Piece(String token, int id, int start, int end) {
+            this.token = token;
+            this.id = id;
+            this.start = start;
+            this.end = end;
+        }
+    }
+
+    /**
+     * The WordPieces of {@code text} (as {@link #tokenize}) with each one's span in
+     * {@code text}, as HF's offset mapping gives it: normalization works per code point, so
+     * every normalized character knows the original character it came from; a piece covers
+     * its first character's start to its last one's end; a word that becomes [UNK] covers
+     * the whole word.
+     */
+    public List<Piece> tokenizeWithOffsets(String text) {
+        // Normalized code points, each with its source character's [start, end).
+        List<int[]> chars = new ArrayList<int[]>();  // {codePoint, start, end}
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            int next = i + Character.charCount(cp);
+            if (!(cp == 0 || cp == 0xFFFD || isControl(cp))) {
+                String normalized = normalize(new String(Character.toChars(cp)));
+                for (int k = 0; k < normalized.length(); ) {
+                    int out = normalized.codePointAt(k);
+                    k += Character.charCount(out);
+                    chars.add(new int[] {out, i, next});
+                }
+            }
+            i = next;
+        }
+        List<Piece> pieces = new ArrayList<Piece>();
+        List<int[]> word = new ArrayList<int[]>();
+        for (int[] c : chars) {
+            if (isWhitespace(c[0]) || isPunctuation(c[0])) {
+                wordPieceWithOffsets(word, pieces);
+                word.clear();
+                if (!isWhitespace(c[0])) {
+                    word.add(c);
+                    wordPieceWithOffsets(word, pieces);
+                    word.clear();
+                }
+            } else {
+                word.add(c);
+            }
+        }
+        wordPieceWithOffsets(word, pieces);
+        return pieces;
+    }
+
+    private void wordPieceWithOffsets(List<int[]> word, List<Piece> out) {
+        if (word.isEmpty()) {
+            return;
+        }
+        int[] cps = new int[word.size()];
+        for (int k = 0; k < cps.length; k++) {
+            cps[k] = word.get(k)[0];
+        }
+        List<String> tokens = new ArrayList<String>();
+        wordPiece(new String(cps, 0, cps.length), tokens);
+        int from = word.get(0)[1];
+        int to = word.get(word.size() - 1)[2];
+        if (tokens.size() == 1 && "[UNK]".equals(tokens.get(0))) {
+            out.add(new Piece("[UNK]", unkId, from, to));
+            return;
+        }
+        int at = 0;  // code points of the word consumed so far
+        for (String token : tokens) {
+            String body = token.startsWith("##") && at > 0 ? token.substring(2) : token;
+            int length = body.codePointCount(0, body.length());
+            out.add(new Piece(token, vocab.get(token), word.get(at)[1], word.get(at + length - 1)[2]));
+            at += length;
+        }
     }
 
     private List<Integer> ids(String text) {

@@ -84,6 +84,59 @@ public class TaskGoldenTest {
         assertTrue("the golden has sentences cut off by max_length", cutOff > 0);
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    public void offsetsAreHuggingFaces() throws IOException {
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
+        for (Object raw : (List<Object>) golden().get("offsets")) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            List<BertTokenizer.Piece> pieces = tokenizer.tokenizeWithOffsets((String) c.get("text"));
+            List<String> tokens = new ArrayList<String>();
+            int[] start = new int[pieces.size()];
+            int[] end = new int[pieces.size()];
+            for (int k = 0; k < pieces.size(); k++) {
+                tokens.add(pieces.get(k).token);
+                start[k] = pieces.get(k).start;
+                end[k] = pieces.get(k).end;
+            }
+            String text = (String) c.get("text");
+            assertEquals(text, c.get("tokens"), tokens);
+            assertArrayEquals(text, ints(c.get("start")), start);
+            assertArrayEquals(text, ints(c.get("end")), end);
+        }
+    }
+
+    /** The app's whole QA path: question + context -> the Python windows -> (golden scores) -> the Python answer. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void qaWindowsAndAnswersArePythons() throws IOException {
+        Map<String, Object> golden = golden();
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
+        int maxLength = ((Number) golden.get("max_length")).intValue();
+        int stride = ((Number) golden.get("doc_stride")).intValue();
+        int maxQuery = ((Number) golden.get("max_query_length")).intValue();
+        for (Object raw : (List<Object>) golden.get("qa")) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            String context = (String) c.get("context");
+            List<QaEncoder.QaWindow> windows = QaEncoder.encode(tokenizer, (String) c.get("question"), context,
+                    maxLength, stride, maxQuery);
+            List<Object> expected = (List<Object>) c.get("windows");
+            assertEquals(context, expected.size(), windows.size());
+            List<SpanSearch.Window> scored = new ArrayList<SpanSearch.Window>();
+            for (int w = 0; w < windows.size(); w++) {
+                Map<String, Object> e = (Map<String, Object>) expected.get(w);
+                QaEncoder.QaWindow got = windows.get(w);
+                assertArrayEquals(context, ints(e.get("input_ids")), got.encoding.inputIds);
+                assertArrayEquals(context, ints(e.get("token_type_ids")), got.encoding.tokenTypeIds);
+                assertArrayEquals(context, ints(e.get("char_start")), got.charStart);
+                assertArrayEquals(context, ints(e.get("char_end")), got.charEnd);
+                scored.add(got.withScores(floats(e.get("start_logits")), floats(e.get("end_logits"))));
+            }
+            assertEquals(context, c.get("answer"), SpanSearch.best(scored, ((Number) golden.get("n_best")).intValue(),
+                    ((Number) golden.get("max_answer_length")).intValue()).text(context));
+        }
+    }
+
     @Test(expected = IllegalArgumentException.class)
     public void mismatchedWindowIsRefused() {
         new SpanSearch.Window(new float[3], new float[2], new int[3], new int[3]);
