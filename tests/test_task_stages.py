@@ -168,7 +168,7 @@ def test_task_kinds_refuse_what_they_cannot_use(pretrained_dir, conll_dir, squad
         data.load_task("brown_pos", data_dir=str(tmp_path))
 
 
-def test_brown_tags_map_to_the_universal_tagset():
+def test_brown_tags_map_to_the_universal_tagset(tmp_path):
     cases = {"at": "DET", "np-tl": "NOUN", "pps+bez": "PRON", "bez*": "VERB", "fw-nn": "X", "nn$": "NOUN",
              "*": "ADV", "cs": "ADP", "od": "ADJ", "``": ".", "to": "PRT", "jj-hl": "ADJ", "pp$$": "PRON"}
     assert {tag: data.brown_to_universal(tag) for tag in cases} == cases
@@ -178,5 +178,13 @@ def test_brown_tags_map_to_the_universal_tagset():
         task = data.load_task("brown_pos")
         assert (len(task.train), len(task.dev), len(task.test)) == (45917, 5861, 5562)
         assert set(t for tags in task.test.tags for t in tags) <= set(data.UNIVERSAL_TAGS)
+        import tensorflow_datasets as tfds
+        import tinybert_tf.datasets.brown_pos_tfds  # noqa: F401  (registers the builder)
+
+        ds, info = tfds.load("brown_pos", split="dev", data_dir=str(tmp_path), with_info=True)
+        first = next(iter(ds))
+        assert info.splits["train"].num_examples == 45917
+        assert [w.decode() for w in first["words"].numpy()] == task.dev.words[0]
+        assert [data.UNIVERSAL_TAGS[t] for t in first["tags"].numpy()] == task.dev.tags[0]
     else:
         pytest.skip("Brown corpus not fetched (make setup fetches it): its split sizes are unchecked.")
