@@ -5,6 +5,7 @@ model with what produced it."""
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import shutil
 from typing import Dict, Optional
@@ -157,6 +158,20 @@ class TaggedAccuracy(keras.metrics.Mean):
         return super().update_state(hits, sample_weight=tf.cast(y_true >= 0, tf.float32))
 
 
+class _UnusedPoolerFilter(logging.Filter):
+    """Taggers and question answerers read the sequence output, never the pooler (HF builds
+    them without one); the encoder keeps it for checkpoint parity, and Keras would warn at
+    every `fit` that it gets no gradient. Only that warning is dropped."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not (message.startswith("Gradients do not exist for variables") and "pooler" in message
+                    and "classifier" not in message)
+
+
+_POOLER_FILTER = _UnusedPoolerFilter()
+
+
 def compile_task_model(model, optimizer, jit_compile=False):
     """Compile a `BertTokenClassifier` (cross-entropy over tagged positions, labels -100
     elsewhere; `TaggedAccuracy`) or a `BertQuestionAnswerer` (labels
@@ -165,6 +180,7 @@ def compile_task_model(model, optimizer, jit_compile=False):
     from tinybert_tf.models import BertQuestionAnswerer, BertTokenClassifier
 
     inner = getattr(model, "inner", model)  # a WithDropoutState wrapper
+    logging.getLogger("tensorflow").addFilter(_POOLER_FILTER)  # once: filters are a set
     ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     if isinstance(inner, BertTokenClassifier):
         model.compile(optimizer=optimizer, jit_compile=jit_compile, metrics=[TaggedAccuracy()],
