@@ -61,7 +61,7 @@ def build(data_lib, tokenizer, texts=()):
             i, j = sorted(rng.integers(1, length, 2))
             start[f, i] += 4
             end[f, j if rng.random() < 0.7 else max(1, i - 1)] += 4
-    answers = data_lib.best_spans(start, end, windows, examples, n_best=5, max_answer_length=8)
+    answers = data_lib.best_spans(start, end, windows, examples, max_answer_length=8)  # n_best 20, as the app
     qa = []
     for e, context in enumerate(contexts):
         at = utf16(context)
@@ -83,7 +83,7 @@ def build(data_lib, tokenizer, texts=()):
                 "word_ids": [-1 if w is None else w for w in aligned.word_ids[i]], "tags": predicted[i]}
                for i, words in enumerate(sentences)]
     return {"source": "scripts/make_task_golden.py", "max_length": 48, "doc_stride": 16, "max_query_length": 12,
-            "n_best": 5, "max_answer_length": 8, "fill": "O", "tag_names": tags, "qa": qa, "tagging": tagging,
+            "n_best": 20, "max_answer_length": 8, "fill": "O", "tag_names": tags, "qa": qa, "tagging": tagging,
             "offsets": [offsets_case(tokenizer, text) for text in list(texts) + UNICODE_CONTEXTS]}
 
 

@@ -9,6 +9,7 @@ import org.tinybert.core.BertTokenizer;
 import org.tinybert.core.BundleSpec;
 import org.tinybert.core.EngineChoice;
 import org.tinybert.core.InferenceEngine;
+import org.tinybert.core.SpanEngine;
 import org.tinybert.core.TextClassifier;
 import org.tinybert.core.TextEngine;
 import org.tinybert.core.TfliteModelInfo;
@@ -63,6 +64,11 @@ final class EngineFactory {
         } catch (ClassNotFoundException | LinkageError e) {
             return false;
         }
+    }
+
+    /** The LiteRT engine of a question answerer's bundle (its start_logits and end_logits outputs). */
+    static SpanEngine createSpan(ByteBuffer model, BundleSpec spec, int threads) {
+        return (SpanEngine) create(model, spec.inputNames, spec.outputName, spec.maxLength, threads);
     }
 
     static InferenceEngine create(ByteBuffer model, Map<String, String> inputNames, String outputName,

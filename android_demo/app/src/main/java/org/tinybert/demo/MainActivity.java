@@ -75,6 +75,11 @@ public class MainActivity extends Activity {
     private String load() {
         try {
             BundleFiles files = BundleFiles.fromAssets(this);
+            if ("span".equals(files.spec.taskKind)) {  // a question answerer: its own screen
+                startActivity(new android.content.Intent(this, QaActivity.class));
+                finish();
+                return "A question answerer: opening the QA screen.";
+            }
             EngineChoice[] choice = new EngineChoice[1];
             classifier = EngineFactory.createText(this, files.model, files.spec, files.tokenizer, "auto", 1, choice);
             return String.format(Locale.US, "%s (%s, %.1f MB, test accuracy %s), %s — %s", files.modelPath,

@@ -26,8 +26,18 @@ public final class BundleSpec {
     /** Keras input name (input_ids, attention_mask, token_type_ids) -> the model's input name. */
     public final Map<String, String> inputNames;
     public final String outputName;
-    /** "logits" (softmax over labels), "probabilities" (already softmaxed: the MediaPipe model) or "regression". */
+    /** "logits" (softmax over labels), "probabilities" (already softmaxed: the MediaPipe model) or "regression";
+     *  "token_logits" (a tagger) or "span_logits" (a question answerer). */
     public final String outputKind;
+    /** What the model predicts: "sequence" (a label or score per text), "token" (a tag per word) or "span"
+     *  (an answer span in a context). Bundles from before task_kind are "sequence". */
+    public final String taskKind;
+    /** The model's output names: one for sequence and token models; start_logits, end_logits for span models. */
+    public final List<String> outputNames;
+    /** Span models: context tokens two windows share, question pieces kept, longest answer in pieces (else 0). */
+    public final int docStride;
+    public final int maxQueryLength;
+    public final int maxAnswerLength;
     public final List<String> labels;
     /** Test accuracy measured at export, or null. */
     public final Double testAccuracy;
@@ -63,21 +73,40 @@ public final class BundleSpec {
             names.put(key, (String) name);
         }
         inputNames = Collections.unmodifiableMap(names);
-        Object taskKind = json.get("task_kind");
-        if (taskKind != null && !"sequence".equals(taskKind)) {
-            // Tagging and QA bundles read their outputs per token (TagDecoder, SpanSearch): not a text classifier.
-            throw new IllegalArgumentException("bundle.json task_kind=" + taskKind + ": this screen classifies texts; "
-                    + "a " + taskKind + " bundle's outputs are read with TagDecoder (token) or SpanSearch (span).");
-        }
+        taskKind = json.containsKey("task_kind") ? string(json, "task_kind") : "sequence";
         outputName = string(json, "output_name");
         outputKind = string(json, "output_kind");
-        if (!"logits".equals(outputKind) && !"probabilities".equals(outputKind) && !"regression".equals(outputKind)) {
-            throw new IllegalArgumentException("bundle.json output_kind=" + outputKind + " is none of logits, "
-                    + "probabilities, regression; re-export the bundle with a matching tinybert-tf.");
+        String expected = "token".equals(taskKind) ? "token_logits" : "span".equals(taskKind) ? "span_logits" : null;
+        if (expected == null && !"sequence".equals(taskKind)) {
+            throw new IllegalArgumentException("bundle.json task_kind=" + taskKind + " is none of sequence, token, "
+                    + "span; re-export the bundle with a matching tinybert-tf.");
+        }
+        if (expected == null ? !"logits".equals(outputKind) && !"probabilities".equals(outputKind)
+                && !"regression".equals(outputKind) : !expected.equals(outputKind)) {
+            throw new IllegalArgumentException("bundle.json output_kind=" + outputKind + " does not fit task_kind="
+                    + taskKind + " (" + (expected == null ? "logits, probabilities or regression" : expected)
+                    + "); re-export the bundle with a matching tinybert-tf.");
+        }
+        List<String> outputs = new ArrayList<String>();
+        Object rawOutputs = json.get("output_names");
+        if (rawOutputs instanceof List) {
+            for (Object name : (List<Object>) rawOutputs) {
+                outputs.add(String.valueOf(name));
+            }
+        } else {
+            outputs.add(outputName);  // bundles from before output_names
+        }
+        outputNames = Collections.unmodifiableList(outputs);
+        boolean span = "span".equals(taskKind);
+        docStride = span ? (int) number(json, "doc_stride") : 0;
+        maxQueryLength = span ? (int) number(json, "max_query_length") : 0;
+        maxAnswerLength = span ? (int) number(json, "max_answer_length") : 0;
+        if (span && !outputNames.equals(java.util.Arrays.asList("start_logits", "end_logits"))) {
+            throw missing("output_names");
         }
         List<String> labelList = new ArrayList<String>();
         Object rawLabels = json.get("labels");
-        if (!(rawLabels instanceof List) || ((List<Object>) rawLabels).isEmpty()) {
+        if (!(rawLabels instanceof List) || (((List<Object>) rawLabels).isEmpty() && !span)) {
             throw missing("labels");
         }
         for (Object label : (List<Object>) rawLabels) {

@@ -12,6 +12,12 @@ public final class TextClassifier implements TextEngine {
     private final InferenceEngine engine;
 
     public TextClassifier(BundleSpec spec, BertTokenizer tokenizer, InferenceEngine engine) {
+        if (!"sequence".equals(spec.taskKind)) {
+            throw new IllegalArgumentException("The bundle holds a " + spec.taskKind + " model (" + spec.outputKind
+                    + "), not a text classifier: " + ("span".equals(spec.taskKind)
+                    ? "answer questions with QuestionAnswerer (the app's QA screen)."
+                    : "read its tags with TagDecoder."));
+        }
         this.spec = spec;
         this.tokenizer = tokenizer;
         this.engine = engine;

@@ -25,15 +25,33 @@ public class BundleSpecTest {
         assertEquals("logits", spec.outputKind);
     }
 
+    /** A question answerer's bundle: its window settings are read; the text classifier refuses it by name. */
     @Test
-    public void aTaggingOrQaBundleIsRefusedByTheClassifier() throws IOException {
-        String text = GoldenTokenizationTest.resource("bundle_sample.json").replace("\"task_kind\": \"sequence\"",
-                "\"task_kind\": \"span\"");
+    public void aQaBundleCarriesItsWindowsAndIsNoClassifier() throws IOException {
+        String text = GoldenTokenizationTest.resource("bundle_sample.json")
+                .replace("\"task_kind\": \"sequence\"", "\"task_kind\": \"span\", \"doc_stride\": 128, "
+                        + "\"max_query_length\": 64, \"max_answer_length\": 30")
+                .replace("\"output_kind\": \"logits\"", "\"output_kind\": \"span_logits\"")
+                .replace("\"output_names\": [\n    \"logits\"\n  ]", "\"output_names\": [\"start_logits\", \"end_logits\"]")
+                .replace("\"labels\": [\n    \"other\",\n    \"great\"\n  ]", "\"labels\": []");
+        BundleSpec spec = BundleSpec.parse(text);
+        assertEquals("span", spec.taskKind);
+        assertEquals(Arrays.asList("start_logits", "end_logits"), spec.outputNames);
+        assertEquals(128, spec.docStride);
+        assertEquals(64, spec.maxQueryLength);
+        assertEquals(30, spec.maxAnswerLength);
+        assertTrue(spec.labels.isEmpty());
         try {
-            BundleSpec.parse(text);
+            new TextClassifier(spec, null, null);
             fail();
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("task_kind=span") && e.getMessage().contains("SpanSearch"));
+            assertTrue(e.getMessage(), e.getMessage().contains("span model") && e.getMessage().contains("QuestionAnswerer"));
+        }
+        try {
+            BundleSpec.parse(text.replace("\"span_logits\"", "\"logits\""));
+            fail();
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("does not fit task_kind=span"));
         }
     }
 

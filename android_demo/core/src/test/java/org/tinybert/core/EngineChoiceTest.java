@@ -103,7 +103,7 @@ public class EngineChoiceTest {
             BundleSpec.parse(json.replace("\"probabilities\"", "\"scores\""));
             fail();
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("output_kind=scores is none of"));
+            assertTrue(e.getMessage(), e.getMessage().contains("output_kind=scores does not fit"));
         }
     }
 

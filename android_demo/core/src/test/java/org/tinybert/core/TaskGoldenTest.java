@@ -128,6 +128,41 @@ public class TaskGoldenTest {
         }
     }
 
+    /** QuestionAnswerer end to end, its engine replaying the golden scores window by window. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void questionAnswererGivesThePythonAnswers() throws IOException {
+        Map<String, Object> golden = golden();
+        String bundle = GoldenTokenizationTest.resource("bundle_sample.json")
+                .replace("\"task_kind\": \"sequence\"", "\"task_kind\": \"span\", \"doc_stride\": "
+                        + golden.get("doc_stride") + ", \"max_query_length\": " + golden.get("max_query_length")
+                        + ", \"max_answer_length\": " + golden.get("max_answer_length"))
+                .replace("\"max_length\": 128", "\"max_length\": " + golden.get("max_length"))
+                .replace("\"output_kind\": \"logits\"", "\"output_kind\": \"span_logits\"")
+                .replace("\"output_names\": [\n    \"logits\"\n  ]", "\"output_names\": [\"start_logits\", \"end_logits\"]");
+        BundleSpec spec = BundleSpec.parse(bundle);
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
+        for (Object raw : (List<Object>) golden.get("qa")) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            final List<Object> windows = (List<Object>) c.get("windows");
+            final int[] next = {0};
+            SpanEngine replay = new SpanEngine() {
+                @Override
+                public float[][] runSpan(int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+                    Map<String, Object> w = (Map<String, Object>) windows.get(next[0]++);
+                    assertArrayEquals(GoldenTokenizationTest.ints(w.get("input_ids")), inputIds);
+                    return new float[][] {floats(w.get("start_logits")), floats(w.get("end_logits"))};
+                }
+            };
+            QuestionAnswerer.Result result = new QuestionAnswerer(spec, tokenizer, replay)
+                    .answer((String) c.get("question"), (String) c.get("context"));
+            assertEquals(c.get("answer"), result.text);
+            assertEquals(windows.size(), result.windows);
+            assertEquals(result.text, ((String) c.get("context")).substring(Math.max(0, result.start),
+                    Math.max(0, result.end)));
+        }
+    }
+
     @Test(expected = IllegalArgumentException.class)
     public void mismatchedWindowIsRefused() {
         new SpanSearch.Window(new float[3], new float[2], new int[3], new int[3]);

@@ -5,14 +5,16 @@ import java.util.HashMap;
 import java.util.Map;
 import org.tensorflow.lite.Interpreter;
 import org.tinybert.core.InferenceEngine;
+import org.tinybert.core.SpanEngine;
 
 /**
  * The only class that touches LiteRT (org.tensorflow.lite): the bundle's model through the
  * Interpreter's signature runner, inputs by the bundle's names (ids / mask / segment_ids),
  * resized per call to the example's length (the exported models have a dynamic sequence axis).
- * Not part of the hand-built check APK (LiteRT is only on Google's Maven).
+ * A question answerer's bundle is run through {@link #runSpan} (its start_logits and
+ * end_logits outputs). Not part of the hand-built check APK (LiteRT is only on Google's Maven).
  */
-public final class LiteRtEngine implements InferenceEngine {
+public final class LiteRtEngine implements InferenceEngine, SpanEngine {
     private final Interpreter interpreter;
     private final Map<String, String> inputNames;
     private final String outputName;
@@ -41,6 +43,21 @@ public final class LiteRtEngine implements InferenceEngine {
         outputs.put(outputName, output);
         interpreter.runSignature(inputs, outputs);
         return output[0];
+    }
+
+    @Override
+    public float[][] runSpan(int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+        Map<String, Object> inputs = new HashMap<String, Object>();
+        inputs.put(inputNames.get("input_ids"), new int[][] {inputIds});
+        inputs.put(inputNames.get("attention_mask"), new int[][] {attentionMask});
+        inputs.put(inputNames.get("token_type_ids"), new int[][] {tokenTypeIds});
+        float[][] start = new float[1][inputIds.length];
+        float[][] end = new float[1][inputIds.length];
+        Map<String, Object> outputs = new HashMap<String, Object>();
+        outputs.put("start_logits", start);
+        outputs.put("end_logits", end);
+        interpreter.runSignature(inputs, outputs);
+        return new float[][] {start[0], end[0]};
     }
 
     @Override
