@@ -79,7 +79,7 @@ def build(data_lib, tokenizer, texts=()):
                                   tokenizer, tags, max_length=24)  # short: some words are cut off
     logits = np.round(rng.normal(size=(len(sentences), 24, len(tags))), 6).astype(np.float32)
     predicted = data_lib.word_predictions(logits, aligned.word_ids, tags, [len(s) for s in sentences])
-    tagging = [{"words": words, "logits": logits[i].tolist(),
+    tagging = [{"words": words, "input_ids": aligned.features["input_ids"][i].tolist(), "logits": logits[i].tolist(),
                 "word_ids": [-1 if w is None else w for w in aligned.word_ids[i]], "tags": predicted[i]}
                for i, words in enumerate(sentences)]
     return {"source": "scripts/make_task_golden.py", "max_length": 48, "doc_stride": 16, "max_query_length": 12,

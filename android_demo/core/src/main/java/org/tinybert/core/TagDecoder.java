@@ -1,6 +1,8 @@
 package org.tinybert.core;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Token-classification post-processing, by the rule {@code tinybert_tf.data.word_predictions}
@@ -37,6 +39,56 @@ public final class TagDecoder {
             previous = word;
         }
         return out;
+    }
+
+    /** A sentence's model inputs and, per position, the word it came from (-1: [CLS], [SEP]). */
+    public static final class WordEncoding {
+        public final Encoding encoding;
+        public final int[] wordIds;
+
+        WordEncoding(Encoding encoding, int[] wordIds) {
+            this.encoding = encoding;
+            this.wordIds = wordIds;
+        }
+    }
+
+    /**
+     * [CLS] pieces of each word [SEP], cut to {@code maxLength} (a cut word loses its tag: it
+     * reads as {@code fill}), as HF tokenizers encode pre-split words
+     * ({@code is_split_into_words=True}, what {@code data.align_tags} uses): each word is
+     * tokenized on its own.
+     */
+    public static WordEncoding encodeWords(BertTokenizer tokenizer, List<String> words, int maxLength) {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("maxLength=" + maxLength + " leaves no room for [CLS] and [SEP].");
+        }
+        List<Integer> ids = new ArrayList<Integer>();
+        List<Integer> owners = new ArrayList<Integer>();
+        boolean truncated = false;
+        for (int w = 0; w < words.size() && !truncated; w++) {
+            for (BertTokenizer.Piece piece : tokenizer.tokenizeWithOffsets(words.get(w))) {
+                if (ids.size() == maxLength - 2) {
+                    truncated = true;
+                    break;
+                }
+                ids.add(piece.id);
+                owners.add(w);
+            }
+        }
+        int n = ids.size() + 2;
+        int[] inputIds = new int[n];
+        int[] wordIds = new int[n];
+        inputIds[0] = tokenizer.clsId();
+        wordIds[0] = -1;
+        for (int k = 0; k < ids.size(); k++) {
+            inputIds[k + 1] = ids.get(k);
+            wordIds[k + 1] = owners.get(k);
+        }
+        inputIds[n - 1] = tokenizer.sepId();
+        wordIds[n - 1] = -1;
+        int[] mask = new int[n];
+        Arrays.fill(mask, 1);
+        return new WordEncoding(new Encoding(inputIds, mask, new int[n], truncated, tokenizer.padId()), wordIds);
     }
 
     static int argmax(float[] values) {

@@ -58,6 +58,7 @@ public class TaskGoldenTest {
         Map<String, Object> golden = golden();
         String[] tags = ((List<String>) golden.get("tag_names")).toArray(new String[0]);
         String fill = (String) golden.get("fill");
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
         int cutOff = 0;
         for (Object raw : (List<Object>) golden.get("tagging")) {
             Map<String, Object> c = (Map<String, Object>) raw;
@@ -67,8 +68,16 @@ public class TaskGoldenTest {
                 logits[p] = floats(rows.get(p));
             }
             List<String> expected = (List<String>) c.get("tags");
-            String[] got = TagDecoder.wordTags(logits, GoldenTokenizationTest.ints(c.get("word_ids")), tags,
-                    ((List<Object>) c.get("words")).size(), fill);
+            // The app's own encoding of the words: the Python ids (padding aside) and word ids.
+            List<String> words = (List<String>) c.get("words");
+            TagDecoder.WordEncoding encoded = TagDecoder.encodeWords(tokenizer, words, logits.length);
+            int[] goldenIds = GoldenTokenizationTest.ints(c.get("input_ids"));
+            int[] goldenWords = GoldenTokenizationTest.ints(c.get("word_ids"));
+            int n = encoded.encoding.length();
+            assertArrayEquals(java.util.Arrays.copyOf(goldenIds, n), encoded.encoding.inputIds);
+            assertArrayEquals(java.util.Arrays.copyOf(goldenWords, n), encoded.wordIds);
+            String[] got = TagDecoder.wordTags(java.util.Arrays.copyOf(logits, n), encoded.wordIds, tags,
+                    words.size(), fill);
             assertArrayEquals(expected.toArray(new String[0]), got);
             cutOff += expected.contains(fill) ? 1 : 0;
         }
