@@ -10,8 +10,10 @@ MAX_LENGTH ?= 128
 EPOCHS ?= 1
 STUDENT ?= teacher-l4
 # A pruning stage after task distillation (0: none): e.g. PRUNE_HIDDEN=192 PRUNE_HEADS=0.5
-# PRUNE_FFN=0.75 narrows the student and prunes its vocabulary (README "Compression frontier").
+# PRUNE_FFN=0.75 narrows the student and prunes its vocabulary (README "Compression frontier");
+# or gradual cuts, e.g. PRUNE_SCHEDULE=288,192 PRUNE_HEADS=0 PRUNE_FFN=0.5.
 PRUNE_HIDDEN ?= 0
+PRUNE_SCHEDULE ?=
 PRUNE_HEADS ?= 0.5
 PRUNE_FFN ?= 0.75
 
@@ -49,6 +51,8 @@ demo: setup
 	$(VENV)/bin/tinybert-tf recipe --teacher minilm-l6 --task fine_foods --student $(STUDENT) \
 		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --output-dir $(RUN_DIR) \
 		$(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HIDDEN) --prune-heads-fraction $(PRUNE_HEADS) \
+		--prune-ffn-fraction $(PRUNE_FFN) --prune-vocabulary) \
+		$(if $(PRUNE_SCHEDULE),--prune-schedule $(PRUNE_SCHEDULE) --prune-heads-fraction $(PRUNE_HEADS) \
 		--prune-ffn-fraction $(PRUNE_FFN) --prune-vocabulary)
 
 # JDK, JUnit, aapt/apksigner/zipalign (apt) and android.jar + dx (Debian bullseye, unpacked

@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 from tinybert_tf import cli, recipe
 from tests.test_distill_stages import pretrained_dir  # noqa: F401  (fixture)
 from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
@@ -13,7 +15,7 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     args = ["recipe", "--teacher", pretrained_dir, "--task", toy_task_dir, "--student", "teacher-l2",
             "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
             "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
-            "--prediction-epochs", "2", "--prune-hidden-size", "24", "--prune-heads-fraction", "0.5",
+            "--prediction-epochs", "2", "--prune-schedule", "36,24", "--prune-heads-fraction", "0.5",
             "--prune-ffn-fraction", "0.5", "--prune-vocabulary", "--export-variants", "float32,dynamic_int8",
             "--bench-runs", "2"]
     assert cli.main(args) == 0
@@ -22,8 +24,11 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     assert os.path.isfile(os.path.join(out, "augmented", "train.jsonl"))
     table = open(os.path.join(out, "comparison.md")).read().splitlines()
     assert table[0].startswith("| model | layers | hidden | parameters | test accuracy | test F1")
-    teacher_row, student_row, pruned_row = table[2].split("|"), table[3].split("|"), table[4].split("|")
+    teacher_row, student_row, first_cut, pruned_row = (table[i].split("|") for i in (2, 3, 4, 5))
     assert teacher_row[2].strip() == "4" and student_row[2].strip() == "2"  # layers
+    # Gradual pruning: 48 -> 36 (full vocabulary) -> 24 (vocabulary pruned at the last cut).
+    assert first_cut[1].strip() == "pruned_h36" and first_cut[3].strip() == "36"
+    assert json.load(open(os.path.join(out, "pruned_h36", "config.json")))["vocab_size"] == 126
     assert pruned_row[1].strip() == "pruned" and pruned_row[3].strip() == "24"  # hidden size
     assert teacher_row[-2].strip() == "100.0%"
     # Parameters are read from the saved safetensors: the 2-layer student is smaller.
@@ -46,8 +51,10 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     capsys.readouterr()
     assert cli.main(args) == 0  # finished stages are reused, not repeated
     printed = capsys.readouterr().out
-    assert printed.count("reusing") >= 7, printed
+    assert printed.count("reusing") >= 8, printed
 
+    with pytest.raises(ValueError, match="narrower than the one before"):
+        recipe.RecipeConfig(prune_schedule="192,288")
     # Other settings in the same folder would silently reuse stages made differently: refused.
     assert cli.main(args[:-2] + ["--bench-runs", "0", "--student", "teacher-l1"]) == 2
     assert "other settings (student: 'teacher-l2' -> 'teacher-l1')" in capsys.readouterr().err

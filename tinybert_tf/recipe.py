@@ -57,6 +57,11 @@ class RecipeConfig:
             neurons removed, recovered by task distillation (`prune_epochs` epochs of each
             step, on the augmented data), vocabulary pruned with `prune_vocabulary`. The
             pruned student is then the one exported (its bundle is the app's).
+        prune_schedule: gradual pruning instead of one cut: comma-separated hidden sizes
+            (e.g. `288,192`), each cut pruning the previous one's student with
+            `prune_heads_fraction` and `prune_ffn_fraction` and recovering it as above
+            (`pruned_h288/`, then `pruned/`); the vocabulary is pruned at the last cut only.
+            Replaces `prune_hidden_size` (set one of the two).
         prune_heads_fraction: share of heads removed in every layer by the pruning stage.
         prune_ffn_fraction: share of FFN neurons removed in every layer by the pruning stage.
         prune_vocabulary: the pruning stage also keeps only the WordPieces the task uses.
@@ -105,6 +110,7 @@ class RecipeConfig:
     regression_target: str = "teacher"
     projection_init: str = "auto"
     prune_hidden_size: int = 0
+    prune_schedule: str = ""
     prune_heads_fraction: float = 0.0
     prune_ffn_fraction: float = 0.0
     prune_vocabulary: bool = False
@@ -125,11 +131,27 @@ class RecipeConfig:
 
     def __post_init__(self):
         data_lib.check_padding(self.padding)
+        self.prune_cuts()  # refuse a bad schedule before anything runs
         if self.preset not in PRESETS:
             raise ValueError(f"preset={self.preset!r}; use one of {', '.join(PRESETS)}.")
         for name, value in PRESETS[self.preset].items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
+
+
+    def prune_cuts(self) -> List[int]:
+        """The hidden size of each pruning cut, in order (none: no pruning stage)."""
+        try:
+            cuts = [int(h) for h in self.prune_schedule.split(",") if h.strip()]
+        except ValueError:
+            raise ValueError(f"prune_schedule={self.prune_schedule!r}: give hidden sizes separated by commas, "
+                             "e.g. 288,192.") from None
+        if cuts and self.prune_hidden_size > 0:
+            raise ValueError("Set prune_schedule (gradual cuts) or prune_hidden_size (one cut), not both.")
+        if any(h <= 0 for h in cuts) or any(b >= a for a, b in zip(cuts, cuts[1:])):
+            raise ValueError(f"prune_schedule={self.prune_schedule!r}: each cut must be narrower than the one "
+                             "before, e.g. 288,192.")
+        return cuts or ([self.prune_hidden_size] if self.prune_hidden_size > 0 else [])
 
 
 # The budget knobs each preset sets (fields left None). `demo` is what `make demo` runs;
@@ -159,7 +181,7 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     metrics} and writes `comparison.md`."""
     out = config.output_dir
     kind = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed).kind
-    if kind != "sequence" and config.prune_hidden_size > 0:
+    if kind != "sequence" and config.prune_cuts():
         raise ValueError(f"Task {config.task!r} is a {kind}-level task: the pruning stage prunes sequence "
                          "classifiers only; drop prune_hidden_size.")
     _check_same_settings(config)
@@ -222,25 +244,29 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
 
     rows = [("teacher", teacher_dir), ("student", student_dir)]
     shipped = student_dir
-    if config.prune_hidden_size > 0:
-        pruned_dir = os.path.join(out, "pruned")
+    cuts = config.prune_cuts()
+    for i, hidden in enumerate(cuts):
+        last = i == len(cuts) - 1
+        name = "pruned" if last else f"pruned_h{hidden}"
+        pruned_dir = os.path.join(out, name)
         if outputs.is_finished(pruned_dir):
             print(f"[recipe] pruning: {pruned_dir} is done already; reusing it.")
         else:
-            print(f"[recipe] 4b/6 pruning the student (hidden {config.prune_hidden_size}, heads "
-                  f"-{config.prune_heads_fraction:.0%}, FFN -{config.prune_ffn_fraction:.0%}) and recovering it")
+            print(f"[recipe] 4b/6 pruning cut {i + 1} of {len(cuts)}: hidden {hidden}, heads "
+                  f"-{config.prune_heads_fraction:.0%}, FFN -{config.prune_ffn_fraction:.0%}"
+                  f"{', vocabulary' if config.prune_vocabulary and last else ''}; then recovering it")
             from tinybert_tf import prune
 
             prune.prune_student(prune.PruneConfig(
-                model=student_dir, teacher=teacher_dir, task=config.task, output_dir=pruned_dir,
+                model=shipped, teacher=teacher_dir, task=config.task, output_dir=pruned_dir,
                 heads_fraction=config.prune_heads_fraction, ffn_fraction=config.prune_ffn_fraction,
-                hidden_size=config.prune_hidden_size, vocabulary=config.prune_vocabulary,
+                hidden_size=hidden, vocabulary=config.prune_vocabulary and last,
                 intermediate_epochs=config.prune_epochs, prediction_epochs=config.prune_epochs,
                 augmented_file=augmented, eval_steps=config.eval_steps, max_length=config.max_length,
                 batch_size=config.batch_size, seed=config.seed, data_dir=config.data_dir,
                 cache_teacher_logits=config.cache_teacher_logits, padding=config.padding,
-                group_by_length=config.group_by_length, log_dir=_sub(config.log_dir, "pruned")))
-        rows.append(("pruned", pruned_dir))
+                group_by_length=config.group_by_length, log_dir=_sub(config.log_dir, name)))
+        rows.append((name, pruned_dir))
         shipped = pruned_dir
     table = comparison_table(rows)
     with open(os.path.join(out, "comparison.md"), "w", encoding="utf-8") as f:
