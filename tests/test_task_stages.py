@@ -89,6 +89,15 @@ def test_tagging_task_from_teacher_to_distilled_student(pretrained_dir, conll_di
     bundle = json.load(open(os.path.join(export_dir, "bundle", "bundle.json")))
     assert (bundle["task_kind"], bundle["output_kind"], bundle["labels"]) == ("token", "token_logits", task.label_names)
     assert cli.main(["predict", "--model", os.path.join(export_dir, "bundle"), "this tea is great", "--quiet"]) == 2
+    # The tagging pipeline, on the Keras directory and on the app bundle (LiteRT): the same tags.
+    import tinybert_tf
+
+    text = "the  snacks is not great !"
+    keras_tags = tinybert_tf.pipeline("token-classification", model=teacher_dir)(text)
+    bundle_tags = tinybert_tf.pipeline("token-classification", model=os.path.join(export_dir, "bundle"))(text)
+    assert [t["tag"] for t in keras_tags] == ["DET", "NOUN", "VERB", "ADV", "ADJ", "."]
+    assert [t["tag"] for t in bundle_tags] == [t["tag"] for t in keras_tags]
+    assert (keras_tags[1]["word"], keras_tags[1]["start"], keras_tags[1]["end"]) == ("snacks", 5, 11)
     _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", conll_dir,
           "--output-dir", student_dir, "--max-length", "16", "--batch-size", "16", "--intermediate-epochs", "2",
           "--prediction-epochs", "8", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",
@@ -119,6 +128,15 @@ def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tm
     # The windows the model was trained with travel to the app (training_config.json -> bundle).
     assert (bundle["task_kind"], bundle["output_names"], bundle["max_query_length"], bundle["doc_stride"]) == (
         "span", ["start_logits", "end_logits"], 8, 8)
+    # The QA pipeline (HF's call), on the Keras directory and on the bundle: the same answer, where it is.
+    import tinybert_tf
+
+    context = "the tea is stale . this coffee is great ! a tea tastes bad ."
+    for model in (teacher_dir, os.path.join(export_dir, "bundle")):
+        answer = tinybert_tf.pipeline("question-answering", model=model)(question="what is great ?", context=context)
+        assert (answer["answer"], answer["start"], answer["end"]) == ("coffee", 24, 30) and 0 < answer["score"] <= 1
+    with pytest.raises(DataError, match="needs a token model"):
+        tinybert_tf.pipeline("token-classification", model=teacher_dir)
     _run(["distill-task", "--teacher", teacher_dir, "--student", "teacher-l1", "--task", squad_dir,
           "--output-dir", student_dir, "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8", "--batch-size", "16", "--intermediate-epochs", "2",
           "--prediction-epochs", "10", "--intermediate-learning-rate", "1e-3", "--prediction-learning-rate", "3e-3",

@@ -111,11 +111,17 @@ class TextClassifier:
         return [{"label": p.label, "score": p.score} for p in self.predict(texts, pairs, **kwargs)]
 
 
-def pipeline(task: str = "text-classification", model: str = "runs/demo/student", **kwargs) -> TextClassifier:
-    """`transformers.pipeline`-style constructor (`text-classification` only, also for
-    regression models, whose `score` is the predicted value)."""
+def pipeline(task: str = "text-classification", model: str = "runs/demo/student", **kwargs):
+    """`transformers.pipeline`-style constructor: `text-classification` (also for
+    regression models, whose `score` is the predicted value), `question-answering` or
+    `token-classification` (`task_pipelines`), on a model directory or an app bundle."""
+    if task in ("question-answering", "token-classification", "ner"):
+        from tinybert_tf.task_pipelines import task_pipeline
+
+        return task_pipeline(task, model, **kwargs)
     if task not in ("text-classification", "sentiment-analysis"):
-        raise ValueError(f"task={task!r}: tinybert_tf pipelines do 'text-classification'.")
+        raise ValueError(f"task={task!r}: tinybert_tf pipelines do 'text-classification', 'question-answering' and "
+                         "'token-classification'.")
     return TextClassifier.from_pretrained(model, **kwargs)
 
 
@@ -162,8 +168,8 @@ def _from_bundle(directory: str, max_length: Optional[int], threads: int) -> Tex
     meta = read_bundle(directory)
     if meta.get("task_kind", "sequence") != "sequence":
         raise DataError(f"{directory} holds a {meta['task_kind']} model ({meta['output_kind']}); predict classifies "
-                        "texts. Run it with export.tflite_outputs and the task's post-processing "
-                        "(data.word_predictions for tags, data.best_spans for answers).")
+                        "texts. Run it with tinybert_tf.pipeline('question-answering' or 'token-classification', "
+                        "model=...).")
     tokenizer = BertTokenizer.from_vocab_file(meta["vocab_file_path"], do_lower_case=meta["do_lower_case"])
     length = _length(max_length, meta["max_length"], meta["fixed_seq_len"] or 512)
     labels = meta["labels"] if meta["output_kind"] in ("logits", "probabilities") else []

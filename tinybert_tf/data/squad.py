@@ -189,18 +189,20 @@ def prepare_qa_features(examples: QAExamples, tokenizer, max_length: int = 384, 
     return QAFeatures(features, example_index, offsets, np.asarray(starts, np.int32), np.asarray(ends, np.int32))
 
 
-def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,
-               n_best: int = 20, max_answer_length: int = MAX_ANSWER_LENGTH, allow_no_answer: bool = False) -> Dict[str, str]:
-    """Each example's answer text: the valid span (inside the context, start <= end,
-    at most `max_answer_length` tokens) with the highest start + end score over all its
-    windows, among each window's `n_best` starts and ends. With `allow_no_answer` (SQuAD
-    v2.0), "" when [CLS]'s score beats the best span's."""
+def best_span_details(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,
+                      n_best: int = 20, max_answer_length: int = MAX_ANSWER_LENGTH) -> Dict[str, dict]:
+    """Each example's best valid span (see `best_spans`) as `{"answer", "start", "end",
+    "score", "null_score"}`: the context characters [start, end) (-1 when no window has a
+    valid span), `score` the probability of that start and end in their window
+    (softmax over the window's positions, as HF's pipeline reports it), `null_score` the
+    lowest [CLS] start + end score over the windows (SQuAD v2.0's no-answer rule)."""
     by_example = collections.defaultdict(list)
     for feature, example in enumerate(features.example_index):
         by_example[int(example)].append(feature)
-    predictions = {}
+    details = {}
     for example, windows in by_example.items():
-        best, best_score, null_score = "", -np.inf, np.inf
+        best = {"answer": "", "start": -1, "end": -1, "score": 0.0}
+        best_score, null_score = -np.inf, np.inf
         for f in windows:
             s_logits, e_logits, offsets = start_logits[f], end_logits[f], features.offsets[f]
             null_score = min(null_score, float(s_logits[0] + e_logits[0]))
@@ -211,6 +213,26 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFea
                     score = float(s_logits[s] + e_logits[e])
                     if score > best_score:
                         best_score = score
-                        best = examples.contexts[example][offsets[s][0]:offsets[e][1]]
-        predictions[examples.ids[example]] = "" if allow_no_answer and null_score > best_score else best
-    return predictions
+                        begin, end = offsets[s][0], offsets[e][1]
+                        best = {"answer": examples.contexts[example][begin:end], "start": begin, "end": end,
+                                "score": float(_softmax(s_logits)[s] * _softmax(e_logits)[e])}
+        details[examples.ids[example]] = {**best, "logit_score": best_score, "null_score": null_score}
+    return details
+
+
+def _softmax(x):
+    x = np.asarray(x, np.float64)
+    z = np.exp(x - x.max())
+    return z / z.sum()
+
+
+def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,
+               n_best: int = 20, max_answer_length: int = MAX_ANSWER_LENGTH, allow_no_answer: bool = False
+               ) -> Dict[str, str]:
+    """Each example's answer text: the valid span (inside the context, start <= end,
+    at most `max_answer_length` tokens) with the highest start + end score over all its
+    windows, among each window's `n_best` starts and ends. With `allow_no_answer` (SQuAD
+    v2.0), "" when [CLS]'s score beats the best span's."""
+    details = best_span_details(start_logits, end_logits, features, examples, n_best, max_answer_length)
+    return {qid: "" if allow_no_answer and d["null_score"] > d["logit_score"] else d["answer"]
+            for qid, d in details.items()}
