@@ -35,17 +35,14 @@ from tinybert_tf.training import (
     precision,
     worker_output_dir,
     TrainingError,
-    best_dev_monitor,
-    configure_task,
-    evaluate_task,
     make_optimizer,
     read_metrics,
     resumable_fit,
     save_fine_tuned,
-    task_inputs,
-    validation_dataset,
     write_json,
 )
+from tinybert_tf.task_kinds import best_dev_monitor, configure_task, evaluate_task, task_inputs, validation_dataset
+
 
 
 @dataclasses.dataclass

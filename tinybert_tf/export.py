@@ -36,7 +36,7 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 from tinybert_tf.metrics import compute_metrics
-from tinybert_tf.training import headline_metric, split_scorer, task_as_trained, task_inputs
+from tinybert_tf.task_kinds import headline_metric, split_scorer, task_as_trained, task_inputs
 
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS

@@ -15,22 +15,18 @@ from tinybert_tf.checkpoint import load_pretrained
 from tinybert_tf.training import (  # noqa: F401
     TrainingError,
     WithDropoutState,
-    best_dev_monitor,
     compile_classifier,
     compile_for_task,
-    configure_task,
     evaluate_model,
-    evaluate_task,
     make_optimizer,
     predict_logits,
     read_metrics,
     resumable_fit,
     save_fine_tuned,
-    task_as_trained,
-    task_inputs,
-    validation_dataset,
     write_json,
 )
+from tinybert_tf.task_kinds import (best_dev_monitor, configure_task, evaluate_task, task_as_trained, task_inputs,
+                                    validation_dataset)
 
 logger = logging.getLogger(__name__)
 
