@@ -46,3 +46,17 @@ def test_fingerprint_covers_the_links_to_the_teacher(tmp_path):
     assert with_projection != with_heads
     (tmp_path / "metrics.json").write_text("{}")  # run records are not inputs
     assert outputs.fingerprint(str(tmp_path)) == with_projection
+
+
+def test_fingerprint_covers_tagging_and_qa_data(tmp_path):
+    """CoNLL and SQuAD task folders and the Brown corpus files are inputs: a rerun on
+    changed data is refused, not reused."""
+    from tinybert_tf import outputs
+
+    seen = set()
+    for name, text in (("train.conll", "a\tX\n"), ("train.conll", "a\tY\n"), ("dev.json", '{"data": []}'),
+                       ("train-v1.1.json", '{"data": []}'), ("ca01", "The/at jury/nn"), ("ca01", "The/at"),
+                       ("BROWN_README", "not an input")):
+        (tmp_path / name).write_text(text)
+        seen.add(outputs.fingerprint(str(tmp_path)))
+    assert len(seen) == 6  # every change but the README's moved the fingerprint

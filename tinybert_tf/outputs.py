@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 from typing import Iterable, Optional
@@ -107,9 +108,12 @@ def check_not_a_file(path: str, what: str = "output folder") -> None:
 
 # Files that define a model or a data set; run records, metrics and timings are left out,
 # so an identical re-made input still matches.
-_INPUT_SUFFIXES = (".safetensors", ".txt", ".jsonl", ".csv", ".tsv", ".gz", ".tflite")
+_INPUT_SUFFIXES = (".safetensors", ".txt", ".jsonl", ".csv", ".tsv", ".gz", ".tflite", ".conll")
 _INPUT_NAMES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "task.json",
-                "distill_heads.json")  # which teacher head each student head learns from
+                "distill_heads.json",  # which teacher head each student head learns from
+                # SQuAD-format task folders and the SQuAD release
+                "train.json", "dev.json", "test.json", "train-v1.1.json", "dev-v1.1.json")
+_BROWN_SAMPLE = re.compile(r"c[a-r]\d\d")  # the Brown corpus's sample files (brown_pos --data-dir)
 
 
 def fingerprint(path: str) -> str:
@@ -118,7 +122,8 @@ def fingerprint(path: str) -> str:
         files = [path]
     else:
         files = sorted(os.path.join(path, f) for f in os.listdir(path)
-                       if not f.startswith(".") and (f.endswith(_INPUT_SUFFIXES) or f in _INPUT_NAMES)
+                       if not f.startswith(".") and (f.endswith(_INPUT_SUFFIXES) or f in _INPUT_NAMES
+                                                     or _BROWN_SAMPLE.fullmatch(f))
                        and os.path.isfile(os.path.join(path, f)))
     digest = hashlib.sha256()
     for name in files:
