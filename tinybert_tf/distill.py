@@ -44,7 +44,6 @@ from tinybert_tf.training import (
 from tinybert_tf.task_kinds import best_dev_monitor, configure_task, evaluate_task, task_inputs, validation_dataset
 
 
-
 @dataclasses.dataclass
 class GeneralDistillConfig:
     """General distillation: a student learns the pretrained teacher's attention and hidden
