@@ -11,12 +11,9 @@ from typing import Callable, Dict, List, Sequence, Union
 import numpy as np
 
 from tinybert_tf import data as data_lib
+from tinybert_tf.data.squad import softmax
+from tinybert_tf.data.tagging import first_pieces
 from tinybert_tf.errors import DataError
-
-
-def _softmax(x, axis=-1):
-    z = np.exp(x - x.max(axis=axis, keepdims=True))
-    return z / z.sum(axis=axis, keepdims=True)
 
 
 def _load(path: str, kind: str, threads: int):
@@ -142,14 +139,11 @@ class TokenClassificationPipeline:
         words = [w for w, _, _ in spans]
         aligned = data_lib.align_tags(data_lib.TaggedExamples([words], [[self.tags[0]] * len(words)]),
                                       self.tokenizer, self.tags, self.max_length)
-        probabilities = _softmax(self.run(aligned.features)["logits"][0].astype(np.float64))
+        probabilities = softmax(self.run(aligned.features)["logits"][0])
         result = [{"word": w, "tag": None, "score": 0.0, "start": s, "end": e} for w, s, e in spans]
-        previous = None
-        for position, word in enumerate(aligned.word_ids[0]):
-            if word is not None and word != previous:
-                best = int(probabilities[position].argmax())
-                result[word].update(tag=self.tags[best], score=float(probabilities[position, best]))
-            previous = word
+        for position, word in first_pieces(aligned.word_ids[0]):  # the rule word_predictions reads tags by
+            best = int(probabilities[position].argmax())
+            result[word].update(tag=self.tags[best], score=float(probabilities[position, best]))
         return result
 
 

@@ -215,15 +215,16 @@ def best_span_details(start_logits: np.ndarray, end_logits: np.ndarray, features
                         best_score = score
                         begin, end = offsets[s][0], offsets[e][1]
                         best = {"answer": examples.contexts[example][begin:end], "start": begin, "end": end,
-                                "score": float(_softmax(s_logits)[s] * _softmax(e_logits)[e])}
+                                "score": float(softmax(s_logits)[s] * softmax(e_logits)[e])}
         details[examples.ids[example]] = {**best, "logit_score": best_score, "null_score": null_score}
     return details
 
 
-def _softmax(x):
+def softmax(x, axis=-1):
+    """Softmax in float64 (span and tag probabilities the pipelines report)."""
     x = np.asarray(x, np.float64)
-    z = np.exp(x - x.max())
-    return z / z.sum()
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
 
 
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, features: QAFeatures, examples: QAExamples,

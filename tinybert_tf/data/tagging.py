@@ -136,7 +136,7 @@ class TaggingFeatures:
     truncated_words: int  # words whose first piece fell beyond max_length
 
 
-def _first_pieces(word_ids):
+def first_pieces(word_ids):
     """(position, word) of each word's first WordPiece, from a row of `word_ids`."""
     previous = None
     for position, word in enumerate(word_ids):
@@ -161,7 +161,7 @@ def align_tags(examples: TaggedExamples, tokenizer, tag_names: Sequence[str], ma
     for i, tags in enumerate(examples.tags):
         ids = encoded.word_ids(i)
         word_ids.append(ids)
-        for position, word in _first_pieces(ids):
+        for position, word in first_pieces(ids):
             labels[i, position] = index[tags[word]]
         truncated += len(tags) - len({w for w in ids if w is not None})
     features = {k: np.asarray(encoded[k], np.int32) for k in ("input_ids", "token_type_ids", "attention_mask")}
@@ -176,7 +176,7 @@ def word_predictions(logits: np.ndarray, word_ids: List[List[Optional[int]]], ta
     predictions = []
     for row, ids, n in zip(np.asarray(logits).argmax(-1), word_ids, num_words):
         tags = [fill] * n
-        for position, word in _first_pieces(ids):
+        for position, word in first_pieces(ids):
             tags[word] = tag_names[row[position]]
         predictions.append(tags)
     return predictions
