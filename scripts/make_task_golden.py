@@ -9,9 +9,10 @@ question each (one longer than max_query_length), cut into overlapping windows b
 `data.prepare_qa_features` (the MiniLM tokenizer, max_length 48, stride 16: several windows
 a context), seeded random start/end scores with a few planted peaks, and the answer
 `data.best_spans` picks. Tagging: the reviews' words with seeded random tag scores and the
-tags `data.word_predictions` reads. Scores are float32, stored with 6 decimals and read
+tags `data.word_predictions` reads; raw texts (words between assorted whitespace, unicode)
+through `pipeline("token-classification")` with replayed scores: words, offsets, tags. Scores are float32, stored with 6 decimals and read
 back before either side runs, so both see the same numbers. The JUnit `TaskGoldenTest`
-checks the Java side (`SpanSearch`, `TagDecoder`); `tests/test_android_demo.py` checks the
+checks the Java side (`SpanSearch`, `TagDecoder`, `TextTagger`); `tests/test_android_demo.py` checks the
 committed file is what this script writes now.
 """
 
@@ -82,16 +83,36 @@ def build(data_lib, tokenizer, texts=()):
     tagging = [{"words": words, "input_ids": aligned.features["input_ids"][i].tolist(), "logits": logits[i].tolist(),
                 "word_ids": [-1 if w is None else w for w in aligned.word_ids[i]], "tags": predicted[i]}
                for i, words in enumerate(sentences)]
+    # Raw text through the Python pipeline (words split at any whitespace, replayed scores):
+    # what the app's TextTagger must reproduce, offsets in UTF-16 units.
+    from tinybert_tf.task_pipelines import TokenClassificationPipeline
+
+    separators = [" ", "  ", "\t", "\u00a0", "\n ", "\u3000", " \u2003"]
+    texts = ["".join(w + separators[(i + k) % len(separators)] for k, w in enumerate(words)).rstrip(" ")
+             for i, words in enumerate(sentences)] + UNICODE_CONTEXTS + ["  \u0085 Ends\u00a0with a space "]
+    text_tagging = []
+    for text in texts:
+        replay = np.round(rng.normal(size=(1, 24, len(tags))), 6).astype(np.float32)
+        tagger = TokenClassificationPipeline(lambda features, replay=replay: {"logits": replay}, tokenizer, tags,
+                                             max_length=24)
+        at = utf16(text)
+        text_tagging.append({"text": text, "logits": replay[0].tolist(), "words": [
+            {"word": w["word"], "start": at[w["start"]], "end": at[w["end"]], "tag": w["tag"],
+             "score": round(w["score"], 6)} for w in tagger(text)]})
     return {"source": "scripts/make_task_golden.py", "max_length": 48, "doc_stride": 16, "max_query_length": 12,
             "n_best": 20, "max_answer_length": 8, "fill": "O", "tag_names": tags, "qa": qa, "tagging": tagging,
+            "text_tagging": text_tagging,
             "offsets": [offsets_case(tokenizer, text) for text in list(texts) + UNICODE_CONTEXTS]}
+
+
+BODY = ("qa", "tagging", "text_tagging", "offsets")
 
 
 def dump(golden):
     """One example a line (reviewable diffs), ASCII escapes."""
-    head = {k: v for k, v in golden.items() if k not in ("qa", "tagging", "offsets")}
+    head = {k: v for k, v in golden.items() if k not in BODY}
     body = ", ".join(f'"{key}": [\n' + ",\n".join(json.dumps(x, ensure_ascii=True) for x in golden[key]) + "\n]"
-                     for key in ("qa", "tagging", "offsets"))
+                     for key in BODY)
     return json.dumps(head, ensure_ascii=True)[:-1] + ", " + body + "}\n"
 
 

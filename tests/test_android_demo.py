@@ -119,5 +119,6 @@ def test_exported_bundle_has_the_keys_the_app_reads_and_packs_into_a_verified_ap
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for line in ("Verified using v1 scheme (JAR signing): true", "Verified using v2 scheme (APK Signature Scheme v2): true",
                  "package: name='org.tinybert.demo'", "launchable-activity: name='org.tinybert.demo.MainActivity'",
-                 "assets/bundle/model.tflite: Stored, 4-byte aligned"):
+                 "assets/bundle/model.tflite: Stored, 4-byte aligned",
+                 "activities packaged: MainActivity QaActivity TagActivity BenchmarkActivity"):
         assert line in proc.stdout, proc.stdout

@@ -5,14 +5,13 @@ reading `data.tagging`'s, so answers and tags are what `evaluate` and `export` s
 """
 
 import os
-import re
 from typing import Callable, Dict, List, Sequence, Union
 
 import numpy as np
 
 from tinybert_tf import data as data_lib
 from tinybert_tf.data.squad import softmax
-from tinybert_tf.data.tagging import first_pieces
+from tinybert_tf.data.tagging import first_pieces, word_spans
 from tinybert_tf.errors import DataError
 
 
@@ -133,7 +132,7 @@ class TokenClassificationPipeline:
         return results[0] if single else results
 
     def _tag(self, text: str) -> List[Dict]:
-        spans = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text or "")]
+        spans = word_spans(text)
         if not spans:
             raise DataError("The text is empty: give some words to tag.")
         words = [w for w, _, _ in spans]

@@ -48,5 +48,11 @@ echo "== model stored uncompressed"
 method=$(unzip -v "$APK" assets/bundle/model.tflite | awk '$NF=="assets/bundle/model.tflite"{print $2}')
 [ "$method" = "Stored" ] || { echo "assets/bundle/model.tflite is $method, not Stored" >&2; exit 1; }
 zipalign -c -p 4 "$APK" && echo "assets/bundle/model.tflite: Stored, 4-byte aligned"
+echo "== every activity the manifest declares is a class in classes.dex"
+activities=$(aapt dump xmltree "$APK" AndroidManifest.xml | grep -A2 "E: activity" | sed -n 's/.*android:name([^)]*)="\.\([A-Za-z]*\)".*/\1/p')
+for a in $activities; do  # (grep the dex file built above: a pipe into grep -q fails under pipefail)
+  grep -aq "Lorg/tinybert/demo/$a;" "$OUT/classes.dex" || { echo "$a is declared but not in classes.dex" >&2; exit 1; }
+done
+echo "activities packaged:" $activities
 unzip -l "$APK" | grep -E "classes.dex|assets/|AndroidManifest" 
 echo "built $APK ($(stat -c %s "$APK") bytes): a packaging check without LiteRT, not the runnable app"

@@ -9,7 +9,8 @@ distillation loss and the metrics skip. A word cut off by `max_length` loses its
 
 import dataclasses
 import os
-from typing import Dict, List, Optional, Sequence
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -134,6 +135,12 @@ class TaggingFeatures:
     labels: np.ndarray  # (n, max_length) int32, IGNORE_INDEX where no tag is read
     word_ids: List[List[Optional[int]]]  # per position, the word it came from (None: special/padding)
     truncated_words: int  # words whose first piece fell beyond max_length
+
+
+def word_spans(text: str) -> List[Tuple[str, int, int]]:
+    """(word, start, end) of each run of non-whitespace characters: how raw text is split
+    into words for tagging (the app's `TextTagger.wordSpans` splits the same way)."""
+    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text or "")]
 
 
 def first_pieces(word_ids):

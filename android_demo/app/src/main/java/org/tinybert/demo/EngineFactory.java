@@ -13,6 +13,7 @@ import org.tinybert.core.SpanEngine;
 import org.tinybert.core.TextClassifier;
 import org.tinybert.core.TextEngine;
 import org.tinybert.core.TfliteModelInfo;
+import org.tinybert.core.TokenEngine;
 
 /**
  * Creates the LiteRT engine by class name, so that everything else compiles without the
@@ -69,6 +70,11 @@ final class EngineFactory {
     /** The LiteRT engine of a question answerer's bundle (its start_logits and end_logits outputs). */
     static SpanEngine createSpan(ByteBuffer model, BundleSpec spec, int threads) {
         return (SpanEngine) create(model, spec.inputNames, spec.outputName, spec.maxLength, threads);
+    }
+
+    /** The LiteRT engine of a tagger's bundle (its per-position logits output). */
+    static TokenEngine createToken(ByteBuffer model, BundleSpec spec, int threads) {
+        return (TokenEngine) create(model, spec.inputNames, spec.outputName, spec.labels.size(), threads);
     }
 
     static InferenceEngine create(ByteBuffer model, Map<String, String> inputNames, String outputName,

@@ -1,9 +1,7 @@
 package org.tinybert.demo;
 
-import android.app.Activity;
+import android.content.Intent;
 import android.os.Bundle;
-import android.os.Handler;
-import android.os.HandlerThread;
 import android.util.Log;
 import android.view.View;
 import android.widget.Button;
@@ -16,16 +14,13 @@ import org.tinybert.core.TextEngine;
 
 /**
  * Classifies typed or sample text with the bundle in assets/bundle/ and shows the label,
- * its confidence and the time spent (tokenization and inference apart). The model runs on
- * a background thread; the UI thread only shows results.
+ * its confidence and the time spent (tokenization and inference apart). A bundle of another
+ * task kind opens its own screen: {@link QaActivity} (span), {@link TagActivity} (token).
  */
-public class MainActivity extends Activity {
+public class MainActivity extends WorkerActivity {
     private static final String TAG = "TinyBertDemo";
 
     private TextEngine classifier;
-    private String loadError;
-    private HandlerThread worker;
-    private Handler background;
     private TextView result;
     private EditText input;
 
@@ -35,11 +30,6 @@ public class MainActivity extends Activity {
         setContentView(R.layout.activity_main);
         input = (EditText) findViewById(R.id.input);
         result = (TextView) findViewById(R.id.result);
-        final TextView info = (TextView) findViewById(R.id.model_info);
-        worker = new HandlerThread("inference");
-        worker.start();
-        background = new Handler(worker.getLooper());
-
         final Button classify = (Button) findViewById(R.id.classify);
         classify.setOnClickListener(new View.OnClickListener() {
             @Override
@@ -57,53 +47,37 @@ public class MainActivity extends Activity {
                 }
             });
         }
-        background.post(new Runnable() {
-            @Override
-            public void run() {
-                final String text = load();
-                runOnUiThread(new Runnable() {
-                    @Override
-                    public void run() {
-                        info.setText(text);
-                    }
-                });
-            }
-        });
+        loadInBackground((TextView) findViewById(R.id.model_info));
     }
 
-    /** Loads the bundle and the engine; returns the line shown above the text box. */
-    private String load() {
-        try {
-            BundleFiles files = BundleFiles.fromAssets(this);
-            if ("span".equals(files.spec.taskKind)) {  // a question answerer: its own screen
-                startActivity(new android.content.Intent(this, QaActivity.class));
-                finish();
-                return "A question answerer: opening the QA screen.";
-            }
-            EngineChoice[] choice = new EngineChoice[1];
-            classifier = EngineFactory.createText(this, files.model, files.spec, files.tokenizer, "auto", 1, choice);
-            return String.format(Locale.US, "%s (%s, %.1f MB, test accuracy %s), %s — %s", files.modelPath,
-                    files.spec.variant, files.modelBytes / 1e6,
-                    files.spec.testAccuracy == null ? "n/a" : String.format(Locale.US, "%.1f%%", 100 * files.spec.testAccuracy),
-                    classifier.describe(), choice[0].reason);
-        } catch (Exception e) {
-            Log.e(TAG, "Could not load the model", e);
-            loadError = e.getMessage();
-            return "Not ready: " + loadError;
+    /** Loads the engine; returns the line shown above the text box. */
+    @Override
+    protected String load(BundleFiles files) {
+        Class<?> screen = "span".equals(files.spec.taskKind) ? QaActivity.class
+                : "token".equals(files.spec.taskKind) ? TagActivity.class : null;
+        if (screen != null) {  // a question answerer or a tagger: its own screen
+            startActivity(new Intent(this, screen));
+            finish();
+            return "A " + files.spec.taskKind + "-level model: opening its screen.";
         }
+        EngineChoice[] choice = new EngineChoice[1];
+        classifier = EngineFactory.createText(this, files.model, files.spec, files.tokenizer, "auto", 1, choice);
+        return String.format(Locale.US, "%s (%s, %.1f MB, test accuracy %s), %s — %s", files.modelPath,
+                files.spec.variant, files.modelBytes / 1e6,
+                files.spec.testAccuracy == null ? "n/a" : String.format(Locale.US, "%.1f%%", 100 * files.spec.testAccuracy),
+                classifier.describe(), choice[0].reason);
     }
 
     private void classifyInBackground(final String text) {
-        background.post(new Runnable() {
+        inBackground(new Work<String>() {
             @Override
-            public void run() {
-                final String shown = classifyText(text);
-                runOnUiThread(new Runnable() {
-                    @Override
-                    public void run() {
-                        result.setText(shown);
-                    }
-                });
+            public String run() {
+                return classifyText(text);
+            }
+        }, new Show<String>() {
+            @Override
+            public void show(String shown) {
+                result.setText(shown);
             }
         });
     }
@@ -133,14 +107,13 @@ public class MainActivity extends Activity {
     protected void onDestroy() {
         final TextEngine engine = classifier;
         if (engine != null) {
-            background.post(new Runnable() {
+            lastInBackground(new Runnable() {
                 @Override
                 public void run() {
                     engine.close();
                 }
             });
         }
-        worker.quitSafely();
         super.onDestroy();
     }
 }

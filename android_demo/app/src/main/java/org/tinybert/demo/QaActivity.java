@@ -1,10 +1,7 @@
 package org.tinybert.demo;
 
-import android.app.Activity;
 import android.graphics.Color;
 import android.os.Bundle;
-import android.os.Handler;
-import android.os.HandlerThread;
 import android.text.SpannableString;
 import android.text.Spanned;
 import android.text.style.BackgroundColorSpan;
@@ -20,15 +17,12 @@ import org.tinybert.core.QuestionAnswerer;
  * Extractive QA, like TensorFlow's bert_qa example: a context and a question in, the answer
  * span highlighted in the context out, with the time spent (tokenization and inference
  * apart; a long context runs as several windows). The bundle in assets/bundle/ must hold a
- * question answerer (bundle.json task_kind "span"); the model runs on a background thread.
+ * question answerer (bundle.json task_kind "span").
  */
-public class QaActivity extends Activity {
+public class QaActivity extends WorkerActivity {
     private static final String TAG = "TinyBertQa";
 
     private QuestionAnswerer answerer;
-    private String loadError;
-    private HandlerThread worker;
-    private Handler background;
 
     @Override
     protected void onCreate(Bundle savedInstanceState) {
@@ -38,60 +32,38 @@ public class QaActivity extends Activity {
         final EditText question = (EditText) findViewById(R.id.qa_question);
         final TextView answer = (TextView) findViewById(R.id.qa_answer);
         final TextView highlighted = (TextView) findViewById(R.id.qa_highlighted);
-        final TextView info = (TextView) findViewById(R.id.qa_model_info);
-        worker = new HandlerThread("qa-inference");
-        worker.start();
-        background = new Handler(worker.getLooper());
         ((Button) findViewById(R.id.qa_answer_button)).setOnClickListener(new View.OnClickListener() {
             @Override
             public void onClick(View v) {
                 final String q = question.getText().toString();
                 final String c = context.getText().toString();
-                background.post(new Runnable() {
+                inBackground(new Work<Object>() {
                     @Override
-                    public void run() {
-                        final Object shown = answer(q, c);
-                        runOnUiThread(new Runnable() {
-                            @Override
-                            public void run() {
-                                if (shown instanceof QuestionAnswerer.Result) {
-                                    show((QuestionAnswerer.Result) shown, c, answer, highlighted);
-                                } else {
-                                    answer.setText((String) shown);
-                                    highlighted.setText("");
-                                }
-                            }
-                        });
+                    public Object run() {
+                        return answer(q, c);
+                    }
+                }, new Show<Object>() {
+                    @Override
+                    public void show(Object shown) {
+                        if (shown instanceof QuestionAnswerer.Result) {
+                            QaActivity.show((QuestionAnswerer.Result) shown, c, answer, highlighted);
+                        } else {
+                            answer.setText((String) shown);
+                            highlighted.setText("");
+                        }
                     }
                 });
             }
         });
-        background.post(new Runnable() {
-            @Override
-            public void run() {
-                final String text = load();
-                runOnUiThread(new Runnable() {
-                    @Override
-                    public void run() {
-                        info.setText(text);
-                    }
-                });
-            }
-        });
+        loadInBackground((TextView) findViewById(R.id.qa_model_info));
     }
 
-    private String load() {
-        try {
-            BundleFiles files = BundleFiles.fromAssets(this);
-            answerer = new QuestionAnswerer(files.spec, files.tokenizer, EngineFactory.createSpan(files.model,
-                    files.spec, 1));
-            return String.format(Locale.US, "%s (%s, %.1f MB), windows of %d tokens", files.modelPath,
-                    files.spec.variant, files.modelBytes / 1e6, files.spec.maxLength);
-        } catch (Exception e) {
-            Log.e(TAG, "Could not load the model", e);
-            loadError = e.getMessage();
-            return "Not ready: " + loadError;
-        }
+    @Override
+    protected String load(BundleFiles files) {
+        answerer = new QuestionAnswerer(files.spec, files.tokenizer, EngineFactory.createSpan(files.model,
+                files.spec, 1));
+        return String.format(Locale.US, "%s (%s, %.1f MB), windows of %d tokens", files.modelPath,
+                files.spec.variant, files.modelBytes / 1e6, files.spec.maxLength);
     }
 
     /** A Result, or the message to show instead. */
@@ -120,11 +92,5 @@ public class QaActivity extends Activity {
         SpannableString marked = new SpannableString(context);
         marked.setSpan(new BackgroundColorSpan(Color.YELLOW), r.start, r.end, Spanned.SPAN_EXCLUSIVE_EXCLUSIVE);
         highlighted.setText(marked);
-    }
-
-    @Override
-    protected void onDestroy() {
-        worker.quitSafely();
-        super.onDestroy();
     }
 }

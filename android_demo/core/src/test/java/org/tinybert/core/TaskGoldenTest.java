@@ -13,7 +13,8 @@ import org.junit.Test;
 /**
  * The answers and word tags the Python side picked (scripts/make_task_golden.py:
  * data.best_spans over several windows a question, data.word_predictions with words cut
- * off by max_length) must come out identical from SpanSearch and TagDecoder.
+ * off by max_length; raw text through pipeline("token-classification")) must come out
+ * identical from SpanSearch, TagDecoder and TextTagger.
  */
 public class TaskGoldenTest {
     private static float[] floats(Object list) {
@@ -82,6 +83,51 @@ public class TaskGoldenTest {
             cutOff += expected.contains(fill) ? 1 : 0;
         }
         assertTrue("the golden has sentences cut off by max_length", cutOff > 0);
+    }
+
+    /** The app's whole tagging path: raw text -> words, pieces -> (replayed scores) -> Python's tags, scores, offsets. */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void textTaggerIsThePythonPipeline() throws IOException {
+        Map<String, Object> golden = golden();
+        List<String> tags = (List<String>) golden.get("tag_names");
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
+        int untagged = 0;
+        for (Object raw : (List<Object>) golden.get("text_tagging")) {
+            Map<String, Object> c = (Map<String, Object>) raw;
+            List<Object> rows = (List<Object>) c.get("logits");
+            final float[][] logits = new float[rows.size()][];
+            for (int p = 0; p < logits.length; p++) {
+                logits[p] = floats(rows.get(p));
+            }
+            TextTagger tagger = new TextTagger(tags, logits.length, tokenizer, new TokenEngine() {
+                @Override
+                public float[][] runTokens(int[] inputIds, int[] attentionMask, int[] tokenTypeIds) {
+                    return java.util.Arrays.copyOf(logits, inputIds.length);
+                }
+            });
+            String text = (String) c.get("text");
+            List<TextTagger.Word> got = tagger.tag(text).words;
+            List<Object> expected = (List<Object>) c.get("words");
+            assertEquals(text, expected.size(), got.size());
+            for (int w = 0; w < got.size(); w++) {
+                Map<String, Object> e = (Map<String, Object>) expected.get(w);
+                TextTagger.Word g = got.get(w);
+                assertEquals(text, e.get("word"), g.text);
+                assertEquals(text, ((Number) e.get("start")).intValue(), g.start);
+                assertEquals(text, ((Number) e.get("end")).intValue(), g.end);
+                assertEquals(text, e.get("tag"), g.tag);
+                assertEquals(text, ((Number) e.get("score")).doubleValue(), g.score, 2e-6);
+                untagged += g.tag == null ? 1 : 0;
+            }
+        }
+        assertTrue("the golden has words cut off by max_length", untagged > 0);
+    }
+
+    @Test(expected = IllegalArgumentException.class)
+    public void textTaggerRefusesTextWithoutWords() throws IOException {
+        BertTokenizer tokenizer = new BertTokenizer(GoldenTokenizationTest.vocab(), true, true);
+        new TextTagger(java.util.Arrays.asList("NOUN", "VERB"), 16, tokenizer, null).tag(" \t\u00a0\u3000");
     }
 
     @Test
