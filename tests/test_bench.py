@@ -101,3 +101,13 @@ def test_device_benchmark_reports_the_apps_error(exported, tmp_path, monkeypatch
     with pytest.raises(device.DeviceError, match="benchmark failed on the device: This APK was built without"):
         device.run_device_benchmark(device.DeviceBenchConfig(
             bundle=os.path.join(exported, "bundle"), seq_lens="16", output_dir=str(tmp_path / "d"), timeout_s=5))
+
+
+def test_the_table_shows_each_kind_of_exports_own_test_score():
+    assert bench.test_score({"accuracy": 0.8204, "f1": 0.86}) == "82.0%"  # classifiers and taggers
+    assert bench.test_score({"exact_match": 50.2, "f1": 59.43}) == "F1 59.4"  # QA, in points
+    assert bench.test_score({"pearson": 0.74, "spearman": 0.7379, "mse": 1.2}) == "Spearman 0.738"
+    assert bench.test_score({}) is None
+    row = {"model": "qa", "variant": "dynamic_int8", "size_mb": 19.9, "test_accuracy": None, "test_score": "F1 59.4",
+           "seq_len": 256, "p50_ms": 9.0, "peak_rss_mb": 80.0}
+    assert "| qa | dynamic_int8 | 19.9 | F1 59.4 | 9.00 |" in bench.table({"results": [row]})

@@ -109,7 +109,8 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
             for lat in measured["latency"]:
                 results.append({
                     "model": name, "variant": variant, "file": path, "size_mb": os.path.getsize(path) / 1e6,
-                    "test_accuracy": entry["test"].get("accuracy"), "seq_len": lat["seq_len"],
+                    "test_accuracy": entry["test"].get("accuracy"), "test_score": test_score(entry["test"]),
+                    "seq_len": lat["seq_len"],
                     "threads": lat["threads"], "warmup": lat["warmup"], "runs": lat["runs"],
                     "p50_ms": lat["p50_ms"], "p90_ms": lat["p90_ms"], "p99_ms": lat["p99_ms"],
                     "mean_ms": lat["mean_ms"], "peak_rss_mb": measured["peak_rss_mb"]})
@@ -119,6 +120,19 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
         "batch": 1, "threads": config.threads, "warmup": config.warmup, "runs": config.runs}, "results": results}
     write_outputs(data, config.output_dir)
     return data
+
+
+# The headline of each kind of export's test metrics (export.py's validation): accuracy for
+# classifiers and taggers, F1 (in points) for QA, Spearman for regression.
+_SCORES = (("accuracy", "{:.1%}"), ("f1", "F1 {:.1f}"), ("spearman", "Spearman {:.3f}"), ("pearson", "Pearson {:.3f}"))
+
+
+def test_score(test: Dict) -> Optional[str]:
+    """The file's test score as the table shows it, e.g. '82.0%', 'F1 59.4', 'Spearman 0.738'."""
+    for key, form in _SCORES:
+        if test.get(key) is not None:
+            return form.format(test[key])
+    return None
 
 
 def _special_ids(report: Dict) -> Optional[tuple]:
@@ -143,7 +157,7 @@ def table(data: Dict) -> str:
         return "(no results)"
     ref = _reference(results)
     seqs = sorted({r["seq_len"] for r in results})
-    head = "| model | variant | MB | test acc | " + " | ".join(f"p50 ms @{s}" for s in seqs) + " | " + \
+    head = "| model | variant | MB | test score | " + " | ".join(f"p50 ms @{s}" for s in seqs) + " | " + \
         " | ".join(f"speedup @{s}" for s in seqs) + " | size ratio | peak RSS MB |"
     lines = [head, "|" + "---|" * (6 + 2 * len(seqs))]
     keys = []
@@ -154,9 +168,10 @@ def table(data: Dict) -> str:
         rows = {r["seq_len"]: r for r in results if (r["model"], r["variant"]) == (model, variant)}
         any_row = next(iter(rows.values()))
         acc = any_row["test_accuracy"]
+        score = any_row.get("test_score") or ("n/a" if acc is None else f"{100 * acc:.1f}%")  # older JSON: accuracy
         ref_size = next(iter(ref.values()))["size_mb"]
         lines.append(
-            f"| {model} | {variant} | {any_row['size_mb']:.1f} | {'n/a' if acc is None else f'{100 * acc:.1f}%'} | "
+            f"| {model} | {variant} | {any_row['size_mb']:.1f} | {score} | "
             + " | ".join(f"{rows[s]['p50_ms']:.2f}" if s in rows else "n/a" for s in seqs) + " | "
             + " | ".join(f"{ref[s]['p50_ms'] / rows[s]['p50_ms']:.1f}x" if s in rows and s in ref else "n/a"
                          for s in seqs)
