@@ -18,6 +18,8 @@ PRUNE_HIDDEN ?= 0
 PRUNE_SCHEDULE ?= 288,192
 PRUNE_HEADS ?= 0
 PRUNE_FFN ?= 0.5
+# Recovery epochs of each task-distillation step after each cut.
+PRUNE_EPOCHS ?= 2
 # Batches cut to their longest review, similar lengths together, the teacher's logits computed
 # once, dev every 100 steps (best kept): what makes the pruning stages fit in the demo's time.
 FAST ?= --padding longest --group-by-length --cache-teacher-logits --eval-steps 100
@@ -57,9 +59,9 @@ demo: setup
 		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --num-augmented $(NUM_AUGMENTED) \
 		--output-dir $(RUN_DIR) $(FAST) \
 		$(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HIDDEN) --prune-heads-fraction $(PRUNE_HEADS) \
-		--prune-ffn-fraction $(PRUNE_FFN) --prune-vocabulary, \
+		--prune-ffn-fraction $(PRUNE_FFN) --prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary, \
 		$(if $(PRUNE_SCHEDULE),--prune-schedule $(PRUNE_SCHEDULE) --prune-heads-fraction $(PRUNE_HEADS) \
-		--prune-ffn-fraction $(PRUNE_FFN) --prune-vocabulary))
+		--prune-ffn-fraction $(PRUNE_FFN) --prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary))
 
 # JDK, JUnit, aapt/apksigner/zipalign (apt) and android.jar + dx (Debian bullseye, unpacked
 # into android_demo/.tools): for the app's JUnit tests and the hand-built APK check.
