@@ -123,3 +123,31 @@ def test_presets_fill_only_unset_fields():
     args = cli.build_parser().parse_args(["recipe", "--preset", "paper", "--prediction-epochs", "1"])
     config = cli._config_from_args(recipe.RecipeConfig, args)
     assert (config.num_augmented, config.intermediate_epochs, config.prediction_epochs) == (20, 10, 1)
+
+
+@pytest.mark.parametrize("variables, expect", [
+    ([], {"prune_schedule": "288,192", "prune_ffn_fraction": 0.5, "prune_epochs": 2, "num_augmented": 2,
+          "padding": "longest", "group_by_length": True, "cache_teacher_logits": True, "eval_steps": 100}),
+    (["PRUNE_SCHEDULE="], {"prune_schedule": "", "prune_hidden_size": 0}),
+    (["PRUNE_HIDDEN=192", "PRUNE_HEADS=0.5"], {"prune_schedule": "", "prune_hidden_size": 192,
+                                              "prune_heads_fraction": 0.5}),
+])
+def test_make_demo_passes_flags_the_recipe_accepts(variables, expect):
+    """`make demo`'s command line (printed by make -n) parses into the RecipeConfig it means."""
+    import shlex
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # -o setup: take the venv and datasets as made, so make prints only the recipe line.
+    printed = subprocess.run(["make", "-n", "-C", root, "--no-print-directory", "-o", "setup", "demo"] + variables,
+                             capture_output=True, text=True, check=True).stdout
+    words = shlex.split(printed.replace("\\\n", " "))
+    args = words[words.index("recipe"):]
+    parsed = cli.build_parser(only="recipe").parse_args(args)
+    config = cli._config_from_args(recipe.RecipeConfig, parsed)
+    assert config.task == "fine_foods" and config.output_dir == "runs/demo"
+    for name, value in expect.items():
+        assert getattr(config, name) == value, name
