@@ -53,7 +53,8 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	touch $@
 
 # Teacher fine-tuning -> general distillation (short) -> augmentation -> task
-# distillation -> teacher-vs-student table. Rerunning continues where it stopped.
+# distillation -> gradual pruning -> teacher-vs-students table -> TFLite export (the pruned
+# student is the app's bundle) -> LiteRT benchmark. Rerunning continues where it stopped.
 demo: setup
 	$(VENV)/bin/tinybert-tf recipe --teacher minilm-l6 --task fine_foods --student $(STUDENT) \
 		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --num-augmented $(NUM_AUGMENTED) \
