@@ -10,10 +10,11 @@ question each (one longer than max_query_length), cut into overlapping windows b
 a context), seeded random start/end scores with a few planted peaks, and the answer
 `data.best_spans` picks. Tagging: the reviews' words with seeded random tag scores and the
 tags `data.word_predictions` reads; raw texts (words between assorted whitespace, unicode)
-through `pipeline("token-classification")` with replayed scores: words, offsets, tags. Scores are float32, stored with 6 decimals and read
-back before either side runs, so both see the same numbers. The JUnit `TaskGoldenTest`
-checks the Java side (`SpanSearch`, `TagDecoder`, `TextTagger`); `tests/test_android_demo.py` checks the
-committed file is what this script writes now.
+through `pipeline("token-classification")` with replayed scores: words, offsets, tags.
+Scores are float32, stored with 6 decimals and read back before either side runs, so both
+see the same numbers. The JUnit `TaskGoldenTest` checks the Java side (`SpanSearch`,
+`TagDecoder`, `TextTagger`); `tests/test_android_demo.py` checks the committed file is what
+this script writes now.
 """
 
 import json
