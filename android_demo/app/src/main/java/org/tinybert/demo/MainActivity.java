@@ -74,12 +74,7 @@ public class MainActivity extends WorkerActivity {
             public String run() {
                 return classifyText(text);
             }
-        }, new Show<String>() {
-            @Override
-            public void show(String shown) {
-                result.setText(shown);
-            }
-        });
+        }, WorkerActivity.<String>textIn(result));
     }
 
     private String classifyText(String text) {

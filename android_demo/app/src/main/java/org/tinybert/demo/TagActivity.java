@@ -40,12 +40,7 @@ public class TagActivity extends WorkerActivity {
                     public CharSequence run() {
                         return tag(text);
                     }
-                }, new Show<CharSequence>() {
-                    @Override
-                    public void show(CharSequence shown) {
-                        result.setText(shown);
-                    }
-                });
+                }, WorkerActivity.<CharSequence>textIn(result));
             }
         });
         loadInBackground((TextView) findViewById(R.id.tag_model_info));

@@ -51,12 +51,17 @@ abstract class WorkerActivity extends Activity {
                     return "Not ready: " + loadError;
                 }
             }
-        }, new Show<String>() {
+        }, textIn(info));
+    }
+
+    /** Shows a result as the text of {@code view}. */
+    protected static <T extends CharSequence> Show<T> textIn(final TextView view) {
+        return new Show<T>() {
             @Override
-            public void show(String line) {
-                info.setText(line);
+            public void show(T text) {
+                view.setText(text);
             }
-        });
+        };
     }
 
     /** Builds the screen's model from the bundle (background thread); returns the status line. */

@@ -26,19 +26,36 @@ public final class TagDecoder {
         }
         String[] out = new String[numWords];
         Arrays.fill(out, fill);
-        int previous = -1;
-        for (int position = 0; position < wordIds.length; position++) {
-            int word = wordIds[position];
-            if (word >= 0 && word != previous) {
+        int[] first = firstPieces(wordIds, numWords);
+        for (int word = 0; word < numWords; word++) {
+            int position = first[word];
+            if (position >= 0) {
                 if (logits[position].length != tags.length) {
                     throw new IllegalArgumentException("Position " + position + " has " + logits[position].length
                             + " scores for " + tags.length + " tags.");
                 }
                 out[word] = tags[argmax(logits[position])];
             }
-            previous = word;
         }
         return out;
+    }
+
+    /**
+     * Each word's first WordPiece: the position its tag is read at, -1 for a word cut off by
+     * max_length ({@code data.tagging.first_pieces}' rule).
+     */
+    public static int[] firstPieces(int[] wordIds, int numWords) {
+        int[] first = new int[numWords];
+        Arrays.fill(first, -1);
+        int previous = -1;
+        for (int position = 0; position < wordIds.length; position++) {
+            int word = wordIds[position];
+            if (word >= 0 && word != previous) {
+                first[word] = position;
+            }
+            previous = word;
+        }
+        return first;
     }
 
     /** A sentence's model inputs and, per position, the word it came from (-1: [CLS], [SEP]). */

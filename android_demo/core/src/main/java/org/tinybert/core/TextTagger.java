@@ -119,36 +119,24 @@ public final class TextTagger {
             throw new IllegalStateException("The model returned " + logits.length + " score rows for " + e.length()
                     + " tokens; a tagger gives one row of tag scores per token.");
         }
-        String[] tagOf = new String[words.size()];
-        float[] scoreOf = new float[words.size()];
-        int previous = -1;
-        for (int position = 0; position < encoded.wordIds.length; position++) {
-            int word = encoded.wordIds[position];
-            if (word >= 0 && word != previous) {  // the word's first piece: TagDecoder's rule
+        int[] first = TagDecoder.firstPieces(encoded.wordIds, words.size());
+        List<Word> out = new ArrayList<Word>();
+        for (int w = 0; w < words.size(); w++) {
+            String tag = null;
+            float score = 0;
+            int position = first[w];
+            if (position >= 0) {
                 float[] row = logits[position];
                 if (row.length != tags.size()) {
                     throw new IllegalStateException("Position " + position + " has " + row.length + " scores for "
                             + tags.size() + " tags.");
                 }
                 int best = TagDecoder.argmax(row);
-                tagOf[word] = tags.get(best);
-                scoreOf[word] = softmaxAt(row, best);
+                tag = tags.get(best);
+                score = TextClassifier.softmax(row)[best];
             }
-            previous = word;
-        }
-        List<Word> out = new ArrayList<Word>();
-        for (int w = 0; w < words.size(); w++) {
-            out.add(new Word(words.get(w), spans.get(w)[0], spans.get(w)[1], tagOf[w], scoreOf[w]));
+            out.add(new Word(words.get(w), spans.get(w)[0], spans.get(w)[1], tag, score));
         }
         return new Result(out, e.length(), e.truncated, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
-    }
-
-    private static float softmaxAt(float[] row, int index) {
-        double max = row[index];
-        double sum = 0;
-        for (float v : row) {
-            sum += Math.exp(v - max);
-        }
-        return (float) (1.0 / sum);
     }
 }
