@@ -23,6 +23,10 @@ PRUNE_EPOCHS ?= 2
 # Batches cut to their longest review, similar lengths together, the teacher's logits computed
 # once, dev every 100 steps (best kept): what makes the pruning stages fit in the demo's time.
 FAST ?= --padding longest --group-by-length --cache-teacher-logits --eval-steps 100
+# One cut (PRUNE_HIDDEN) or the schedule, then what every cut shares; nothing without either.
+PRUNE_CUTS = $(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HIDDEN),$(if $(PRUNE_SCHEDULE),--prune-schedule $(PRUNE_SCHEDULE)))
+PRUNE_FLAGS = $(if $(PRUNE_CUTS),$(PRUNE_CUTS) --prune-heads-fraction $(PRUNE_HEADS) --prune-ffn-fraction $(PRUNE_FFN) \
+	--prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary)
 
 .PHONY: setup squad android-tools web-tools demo test clean
 
@@ -58,11 +62,7 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 demo: setup
 	$(VENV)/bin/tinybert-tf recipe --teacher minilm-l6 --task fine_foods --student $(STUDENT) \
 		--max-length $(MAX_LENGTH) --teacher-epochs $(EPOCHS) --num-augmented $(NUM_AUGMENTED) \
-		--output-dir $(RUN_DIR) $(FAST) \
-		$(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HIDDEN) --prune-heads-fraction $(PRUNE_HEADS) \
-		--prune-ffn-fraction $(PRUNE_FFN) --prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary, \
-		$(if $(PRUNE_SCHEDULE),--prune-schedule $(PRUNE_SCHEDULE) --prune-heads-fraction $(PRUNE_HEADS) \
-		--prune-ffn-fraction $(PRUNE_FFN) --prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary))
+		--output-dir $(RUN_DIR) $(FAST) $(PRUNE_FLAGS)
 
 # JDK, JUnit, aapt/apksigner/zipalign (apt) and android.jar + dx (Debian bullseye, unpacked
 # into android_demo/.tools): for the app's JUnit tests and the hand-built APK check.
