@@ -230,3 +230,47 @@ def test_resumable_batches_cut_to_the_longest_and_group_by_length():
         assert y.shape == x["input_ids"].shape and (y.numpy() >= 0).sum() == x["attention_mask"].numpy().sum()
     with pytest.raises(ValueError, match="padding='shortest'; use one of max_length, longest"):
         ResumableBatches((features, labels), 4, 1, padding="shortest")
+
+
+@pytest.mark.parametrize("kind", ["token", "span"])
+def test_evaluation_batches_cut_padding_without_changing_dev_metrics(config, kind):
+    """Dev checks with `padding="longest"` see the same batches cut to each one's longest
+    example (a multiple of 8), and a task model scores them as on fixed-length batches."""
+    from tinybert_tf import BertEncoder, BertQuestionAnswerer, BertTokenClassifier
+    from tinybert_tf.backend import keras
+    from tinybert_tf.data import evaluation_batches
+    from tinybert_tf.training import compile_task_model
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(3, 30, 21)
+    mask = (np.arange(32)[None, :] < lengths[:, None]).astype("int32")
+    features = {"input_ids": (rng.integers(5, 100, (21, 32)) * mask).astype("int32"), "attention_mask": mask,
+                "token_type_ids": np.zeros((21, 32), "int32")}
+    if kind == "token":
+        model = BertTokenClassifier(BertEncoder(config), num_labels=3)
+        labels = np.where(mask == 1, rng.integers(0, 3, (21, 32)), -100).astype("int32")
+    else:
+        model = BertQuestionAnswerer(BertEncoder(config))
+        labels = {"start_logits": (lengths // 3).astype("int32"), "end_logits": (lengths // 2).astype("int32")}
+    compile_task_model(model, keras.optimizers.Adam())
+    fixed = evaluation_batches((features, labels), 4)
+    cut = evaluation_batches((features, labels), 4, padding="longest")
+    widths = [x["input_ids"].shape[1] for x, _ in cut]
+    assert widths == [min(32, -(-int(lengths[i:i + 4].max()) // 8) * 8) for i in range(0, 21, 4)]
+    assert min(widths) < 32
+    if kind == "token":  # padding carries no tags: the same loss and accuracy
+        np.testing.assert_allclose(model.evaluate(cut, verbose=0), model.evaluate(fixed, verbose=0), rtol=1e-5)
+        return
+    # QA's softmax runs over every position (as HF's head): a cut batch leaves its padding
+    # out of the answer distribution, as training with padding="longest" does.
+    logits = model.predict(features, verbose=0)
+    losses = {}
+    for name in ("start_logits", "end_logits"):
+        per_example = []
+        for i, width in zip(range(0, 21, 4), widths):
+            z = logits[name][i:i + 4, :width].astype("float64")
+            log_p = z - z.max(axis=1, keepdims=True)
+            log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+            per_example += list(-log_p[np.arange(len(z)), labels[name][i:i + 4]])
+        losses[name] = np.mean(per_example)
+    np.testing.assert_allclose(model.evaluate(cut, verbose=0)[0], np.mean(list(losses.values())), rtol=1e-4)

@@ -158,7 +158,7 @@ class TaskDistillConfig:
             float32 and its metrics are computed in float32. `none`: float32 throughout.
         distribution: `none`, `mirrored`, `multi_worker` or `tpu`, as for general
             distillation (`GeneralDistillConfig.distribution`); `batch_size` is global.
-        padding: `longest` cuts each training batch to its longest example (rounded up to
+        padding: `longest` cuts each training and dev batch to its longest example (rounded up to
             a multiple of 8) instead of padding it to `max_length` (the default).
         group_by_length: batches examples of similar length together (HF's
             `group_by_length`; `data.ResumableBatches`). Off by default.
@@ -433,7 +433,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).task_model, read_metrics(config.output_dir)
     train_inputs = task_inputs(task, train, tokenizer, config.max_length)
-    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size)
+    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size, config.padding)
     distiller = _task_distiller(config, student, teacher, mapping)
     start = time.time()
     num_inputs = len(train_inputs[0]["input_ids"])  # QA: context windows, more than questions

@@ -54,13 +54,10 @@ def task_inputs(task, examples, tokenizer, max_length):
     return data_lib.encode(examples, tokenizer, max_length), examples.labels
 
 
-def validation_dataset(task, examples, tokenizer, max_length, batch_size):
-    """A split as batched (features, labels) for `fit`'s validation and `KeepBest`."""
-    if task.kind == "sequence":
-        return data_lib.make_dataset(examples, tokenizer, max_length, batch_size)
-    from tinybert_tf.backend import tf
-
-    return tf.data.Dataset.from_tensor_slices(task_inputs(task, examples, tokenizer, max_length)).batch(batch_size)
+def validation_dataset(task, examples, tokenizer, max_length, batch_size, padding="max_length"):
+    """A split as batched (features, labels) for `fit`'s validation and `KeepBest`;
+    `padding="longest"` (a stage's `padding`) cuts each batch to its longest example."""
+    return data_lib.evaluation_batches(task_inputs(task, examples, tokenizer, max_length), batch_size, padding)
 
 
 def split_scorer(task, tokenizer, examples, max_length):

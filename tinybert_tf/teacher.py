@@ -56,7 +56,7 @@ class FineTuneConfig:
         log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
         backup_every_steps: how often an interrupted run's state is saved (`backup/`).
-        padding: `longest` cuts each training batch to its longest example (rounded up to
+        padding: `longest` cuts each training and dev batch to its longest example (rounded up to
             a multiple of 8) instead of padding it to `max_length` (the default).
         group_by_length: batches examples of similar length together (HF's
             `group_by_length`; `data.ResumableBatches`). Off by default.
@@ -124,7 +124,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     batches = data_lib.ResumableBatches(task_inputs(task, train, tokenizer, config.max_length),
                                         config.batch_size, config.epochs, seed=config.seed,
                                         padding=config.padding, group_by_length=config.group_by_length)
-    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size)
+    dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size, config.padding)
     total_steps = batches.steps_per_epoch * config.epochs
     trainable = WithDropoutState(model)
     compile_for_task(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,

@@ -52,6 +52,39 @@ def _grouped(order, lengths, mega_batch):
                            for chunk in np.split(order, range(mega_batch, len(order), mega_batch))])
 
 
+def cut_to_longest(batch, multiple: int = 8):
+    """`batch` (a features dict, or a (features, labels...) tuple) with its sequence
+    features cut to the longest example, rounded up to `multiple`, as HF's
+    `DataCollatorWithPadding(padding="longest")` pads; labels with one value per position
+    (token classification) are cut with them."""
+    from tinybert_tf.backend import tf
+
+    features = batch if isinstance(batch, dict) else batch[0]
+    full = features["input_ids"].shape[1]
+    longest = tf.reduce_max(tf.reduce_sum(tf.cast(features["attention_mask"], tf.int32), axis=1))
+    length = tf.minimum((longest + multiple - 1) // multiple * multiple, full)
+    features = {k: v[:, :length] if k in SEQUENCE_FEATURES else v for k, v in features.items()}
+    if isinstance(batch, dict):
+        return features
+    return (features,) + tf.nest.map_structure(
+        lambda t: t[:, :length] if len(t.shape) == 2 and t.shape[1] == full else t, tuple(batch[1:]))
+
+
+def evaluation_batches(inputs, batch_size: int, padding: str = "max_length", pad_to_multiple_of: int = 8):
+    """A split's (features, labels) as batches for `fit`'s validation, in file order; with
+    `padding="longest"` each batch is cut to its longest example, so dev checks skip the
+    padding as training does. Not sorted by length: which examples share a batch would
+    change the mean of a per-token loss (the tagging loss averages within a batch)."""
+    from tinybert_tf.backend import tf
+
+    check_padding(padding)
+    ds = tf.data.Dataset.from_tensor_slices(inputs).batch(batch_size)
+    if padding == "longest":
+        _sequence_features(inputs)
+        ds = ds.map(lambda *batch: cut_to_longest(batch[0] if len(batch) == 1 else batch, pad_to_multiple_of))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
 class ResumableBatches:
     """Training batches in an order fixed by (seed, epoch), able to start at any step.
 
@@ -123,22 +156,10 @@ class ResumableBatches:
         start_step = self.start_step
         multiple = self.pad_to_multiple_of
 
-        def cut_to_longest(batch):
-            features = batch if isinstance(batch, dict) else batch[0]
-            full = features["input_ids"].shape[1]
-            longest = tf.reduce_max(tf.reduce_sum(tf.cast(features["attention_mask"], tf.int32), axis=1))
-            length = tf.minimum((longest + multiple - 1) // multiple * multiple, full)
-            features = {k: v[:, :length] if k in SEQUENCE_FEATURES else v for k, v in features.items()}
-            if isinstance(batch, dict):
-                return features
-            # Per-token labels (token classification: one per position) are cut with the inputs.
-            return (features,) + tf.nest.map_structure(
-                lambda t: t[:, :length] if len(t.shape) == 2 and t.shape[1] == full else t, tuple(batch[1:]))
-
         def gather(step, bounds):
             index = order[bounds[0]:bounds[1]]
             batch = tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
-            return cut_to_longest(batch) if self.padding == "longest" else batch
+            return cut_to_longest(batch, multiple) if self.padding == "longest" else batch
 
         return (tf.data.Dataset.from_tensor_slices(self._bounds).enumerate()
                 # Read when the iterator runs, i.e. after the resume callback set it.
