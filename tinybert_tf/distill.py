@@ -158,8 +158,9 @@ class TaskDistillConfig:
             float32 and its metrics are computed in float32. `none`: float32 throughout.
         distribution: `none`, `mirrored`, `multi_worker` or `tpu`, as for general
             distillation (`GeneralDistillConfig.distribution`); `batch_size` is global.
-        padding: `longest` cuts each training and dev batch to its longest example (rounded up to
-            a multiple of 8) instead of padding it to `max_length` (the default).
+        padding: `longest` cuts each training and dev batch to its longest example
+            (rounded up to a multiple of 8) instead of padding it to `max_length` (the
+            default).
         group_by_length: batches examples of similar length together (HF's
             `group_by_length`; `data.ResumableBatches`). Off by default.
     """

@@ -56,8 +56,9 @@ class FineTuneConfig:
         log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
         backup_every_steps: how often an interrupted run's state is saved (`backup/`).
-        padding: `longest` cuts each training and dev batch to its longest example (rounded up to
-            a multiple of 8) instead of padding it to `max_length` (the default).
+        padding: `longest` cuts each training and dev batch to its longest example
+            (rounded up to a multiple of 8) instead of padding it to `max_length` (the
+            default).
         group_by_length: batches examples of similar length together (HF's
             `group_by_length`; `data.ResumableBatches`). Off by default.
     """

@@ -3,9 +3,9 @@
 One module a job: `examples` (containers, dev split), a module per source (`fine_foods`,
 `files`, `glue`), `tasks` (`load_task` by name), `general_corpus` (unlabelled text),
 `tagging` (word tags aligned to WordPieces; user CoNLL folders), `brown_pos` (Brown POS,
-universal tags), `squad` (QA windows and answer spans; SQuAD v1.1) and
-`batching` (`make_dataset`, `evaluation_batches`, `ResumableBatches`). Every public name is re-exported here, so
-`from tinybert_tf import data; data.load_task(...)` is the usual way in.
+universal tags), `squad` (QA windows and answer spans; SQuAD v1.1) and `batching`
+(`make_dataset`, `evaluation_batches`, `ResumableBatches`). Every public name is
+re-exported here, so `from tinybert_tf import data; data.load_task(...)` is the usual way in.
 """
 
 from tinybert_tf.data.brown_pos import BROWN_POS_DIR, UNIVERSAL_TAGS, brown_to_universal, load_brown_pos
