@@ -18,12 +18,13 @@ percentile interval and the share of resamples at or above `--goal`.
 
 import argparse
 import os
+import sys
 
 import numpy as np
 from scipy import stats
 
 
-def per_example(model_dir, task, split, data_dir=None):
+def per_example(model_dir, task, split):
     """(kind of statistic, per-example arrays) for a saved task model on `split`:
     ("mean", correct) for classification and SQuAD F1, ("ratio", (correct words, words))
     for tagging, ("spearman", (predictions, labels)) for regression."""
@@ -31,6 +32,7 @@ def per_example(model_dir, task, split, data_dir=None):
     from tinybert_tf import load_pretrained, outputs
     from tinybert_tf.metrics import squad_scores
     from tinybert_tf.task_kinds import task_as_trained
+    from tinybert_tf.training import predict_logits
 
     pretrained = load_pretrained(model_dir)
     task = task_as_trained(task, model_dir)
@@ -50,7 +52,7 @@ def per_example(model_dir, task, split, data_dir=None):
                                               [len(words) for words in examples.words])
         correct = np.array([sum(p == g for p, g in zip(pred, gold)) for pred, gold in zip(predicted, examples.tags)])
         return "ratio", (correct, np.array([len(gold) for gold in examples.tags]))
-    logits = model.predict(data_lib.encode(examples, tokenizer, max_length), batch_size=64, verbose=0)
+    logits = predict_logits(model, tokenizer, examples, max_length)
     if task.is_regression:
         return "spearman", (np.asarray(logits).reshape(-1), np.asarray(examples.labels, dtype=float))
     return "mean", (np.asarray(logits).argmax(-1) == np.asarray(examples.labels)).astype(float)
@@ -72,12 +74,12 @@ def retention_rows(teacher, students, resamples=2000, goal=0.97, seed=0):
     everything = np.arange(n)
     draws = np.random.default_rng(seed).integers(0, n, (resamples, n))
     teacher_boot = np.array([statistic(kind, teacher_values, d) for d in draws])
+    teacher_score = statistic(kind, teacher_values, everything)
     rows = []
     for name, (_, values) in students:
         score = statistic(kind, values, everything)
         ratios = np.array([statistic(kind, values, d) for d in draws]) / teacher_boot
-        rows.append({"model": name, "score": score, "teacher": statistic(kind, teacher_values, everything),
-                     "ratio": score / statistic(kind, teacher_values, everything),
+        rows.append({"model": name, "score": score, "teacher": teacher_score, "ratio": score / teacher_score,
                      "low": float(np.percentile(ratios, 2.5)), "high": float(np.percentile(ratios, 97.5)),
                      "p_goal": float((ratios >= goal).mean()), "n": n})
     return rows
@@ -106,6 +108,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from tinybert_tf import data as data_lib
+    from tinybert_tf.outputs import write_text
 
     task = data_lib.load_task(args.task, data_dir=args.data_dir).limit_evaluation(args.max_eval_examples)
     teacher = per_example(args.teacher, task, args.split)
@@ -117,9 +120,8 @@ def main(argv=None):
     print(text)
     if args.output:
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(f"Command: `{' '.join(['benchmarks/retention.py'] + (argv or __import__('sys').argv[1:]))}`\n\n"
-                    + text)
+        command = " ".join(["benchmarks/retention.py"] + (argv or sys.argv[1:]))
+        write_text(args.output, f"Command: `{command}`\n\n{text}")
 
 
 if __name__ == "__main__":
