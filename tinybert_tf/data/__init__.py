@@ -9,8 +9,8 @@ re-exported here, so `from tinybert_tf import data; data.load_task(...)` is the 
 """
 
 from tinybert_tf.data.brown_pos import BROWN_POS_DIR, UNIVERSAL_TAGS, brown_to_universal, load_brown_pos
-from tinybert_tf.data.batching import (PADDINGS, ResumableBatches, check_padding, cut_to_longest, encode,
-                                       evaluation_batches, make_dataset)
+from tinybert_tf.data.batching import (PADDINGS, ResumableBatches, check_padding, encode, evaluation_batches,
+                                       make_dataset)
 from tinybert_tf.data.examples import DataError, Examples, TaskData, carve_dev_split
 from tinybert_tf.data.files import load_files, load_text_file
 from tinybert_tf.data.fine_foods import FINE_FOODS_DIR, FINE_FOODS_LABELS, load_fine_foods
@@ -36,5 +36,5 @@ __all__ = [
     "prepare_qa_features",
     "load_task",
     "GENERAL_CORPUS", "load_general_corpus", "pack_segments",
-    "PADDINGS", "ResumableBatches", "check_padding", "cut_to_longest", "encode", "evaluation_batches", "make_dataset",
+    "PADDINGS", "ResumableBatches", "check_padding", "encode", "evaluation_batches", "make_dataset",
 ]
