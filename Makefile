@@ -77,7 +77,7 @@ web-tools:
 
 test: setup android-tools web-tools
 	bash -o pipefail -c 'bash android_demo/scripts/run_junit.sh | tail -1'
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools web_demo/node_modules

@@ -316,6 +316,7 @@ def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(toke
     chief, worker = start(0), start(1)
     logs = [p.communicate(timeout=300)[0] for p in (chief, worker)]
     assert [p.returncode for p in (chief, worker)] == [0, 0], logs[0][-3000:] + logs[1][-3000:]
+    assert not [name for name in os.listdir(out) if name.startswith("backup")], os.listdir(out)
     assert "MultiWorkerMirroredStrategy, 2 replica(s)" in logs[0]
     assert "Resuming task distillation step 1 from its backup at step 4" in logs[0], logs[0][-3000:]
     # The chief wrote the outputs; worker 1's private folder is gone.

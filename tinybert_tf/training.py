@@ -81,6 +81,18 @@ def is_chief() -> bool:
     return bool(tf.distribute.get_strategy().extended.should_checkpoint)
 
 
+def wait_for_all_workers() -> None:
+    """Returns once every worker has reached this call (a one-number all-reduce, which each
+    must join); at once without multi-worker. Used before the chief deletes a folder the
+    others may still be writing into: their own last backup finishes after `fit` returns
+    on the chief, and deleting under it crashed that worker (SaveV2: no such file)."""
+    from tinybert_tf.backend import tf
+
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+
 def worker_output_dir(output_dir: str) -> str:
     """Where this process writes a stage's own files: `output_dir` on the chief (and without
     multi-worker); `<output_dir>/.worker_<index>` on the other workers, kept across restarts
@@ -266,7 +278,8 @@ def resumable_fit(model, batches, backup_dir: str, every: int, label: str, valid
     if not np.all(np.isfinite(losses)):
         raise TrainingError(f"The {label} loss became NaN/inf ({[round(float(x), 4) for x in losses]}); the partial "
                             "outputs were removed. Lower the learning rate and run again.")
-    if is_chief():  # other workers still read it until they end too
+    wait_for_all_workers()  # the others may still be writing their last backup under backup_dir
+    if is_chief():
         shutil.rmtree(backup_dir, ignore_errors=True)  # BackupAndRestore leaves the empty folder
     return history
 
