@@ -17,7 +17,6 @@ percentile interval and the share of resamples at or above `--goal`.
 """
 
 import argparse
-import os
 import sys
 
 import numpy as np
@@ -119,7 +118,6 @@ def main(argv=None):
     text = table(retention_rows(teacher, students, args.resamples, args.goal), metric, args.goal)
     print(text)
     if args.output:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
         command = " ".join(["benchmarks/retention.py"] + (argv or sys.argv[1:]))
         write_text(args.output, f"Command: `{command}`\n\n{text}")
 
