@@ -82,7 +82,8 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
                      "--student", "teacher-l2", "--output-dir", out, "--max-length", "24", "--batch-size", "16",
                      "--teacher-epochs", "2", "--general-max-segments", "40", "--preset", "full",
                      "--num-augmented", "1", "--intermediate-epochs", "1", "--prediction-epochs", "1",
-                     "--regression-target", "mix", "--export-variants", "float32", "--bench-runs", "0",
+                     "--regression-target", "mix", "--intermediate-learning-rate", "2e-4",
+                     "--export-variants", "float32", "--bench-runs", "0",
                      "--log-dir", str(tmp_path / "logs"), "--quiet"]) == 0
     # One TensorBoard tree for the run, every loss term in it, and the plain log of what was printed.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -100,6 +101,7 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
     # The preset filled what the flags left unset; the recipe's task-distillation knobs reach the stage.
     used = json.load(open(os.path.join(out, "student", "training_config.json")))
     assert (used["eval_steps"], used["intermediate_epochs"], used["regression_target"]) == (100, 1, "mix")
+    assert (used["intermediate_learning_rate"], used["prediction_learning_rate"]) == (2e-4, 3e-5)
     rows = [json.loads(line) for line in open(os.path.join(out, "augmented", "train.jsonl"))]
     assert "text_pair" in rows[1] and isinstance(rows[1]["label"], float)
     table = open(os.path.join(out, "comparison.md")).read().splitlines()
