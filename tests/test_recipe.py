@@ -127,6 +127,24 @@ def test_presets_fill_only_unset_fields():
     assert (config.num_augmented, config.intermediate_epochs, config.prediction_epochs) == (20, 10, 1)
 
 
+def test_recipe_defaults_are_the_stages_defaults():
+    """A knob the recipe passes on to a stage defaults to that stage's default, so `recipe`
+    and `distill-task` / `augment` run the same thing unless told otherwise. Only the budget
+    (a preset's fields) and the paths are the recipe's own."""
+    import dataclasses
+    from tinybert_tf import augment, distill
+    own = {"teacher", "student", "output_dir", "num_augmented", "intermediate_epochs", "prediction_epochs",
+           "eval_steps"}
+    config = recipe.RecipeConfig()
+    checked = 0
+    for stage in (distill.TaskDistillConfig, augment.AugmentConfig):
+        for field in dataclasses.fields(stage):
+            if hasattr(config, field.name) and field.name not in own:
+                assert getattr(config, field.name) == field.default, (stage.__name__, field.name)
+                checked += 1
+    assert checked >= 20
+
+
 @pytest.mark.parametrize("variables, expect", [
     ([], {"prune_schedule": "288,192", "prune_ffn_fraction": 0.5, "prune_epochs": 2, "num_augmented": 2,
           "padding": "longest", "group_by_length": True, "cache_teacher_logits": True, "eval_steps": 100}),

@@ -19,6 +19,10 @@ from tinybert_tf import distill, outputs
 from tinybert_tf import teacher as teacher_lib
 from tinybert_tf.training import read_metrics
 
+# The task-distillation and augmentation knobs default to what those stages default to, so
+# the recipe and `distill-task` / `augment` cannot drift apart.
+_TASK = distill.TaskDistillConfig
+
 
 @dataclasses.dataclass
 class RecipeConfig:
@@ -102,18 +106,18 @@ class RecipeConfig:
     preset: str = "demo"
     num_augmented: Optional[int] = None
     augment_model: Optional[str] = None
-    replace_prob: float = 0.4
-    top_k: int = 15
+    replace_prob: float = augment_lib.AugmentConfig.replace_prob
+    top_k: int = augment_lib.AugmentConfig.top_k
     intermediate_epochs: Optional[int] = None
     prediction_epochs: Optional[int] = None
-    intermediate_learning_rate: float = 5e-5
-    prediction_learning_rate: float = 3e-5
+    intermediate_learning_rate: float = _TASK.intermediate_learning_rate
+    prediction_learning_rate: float = _TASK.prediction_learning_rate
     eval_steps: Optional[int] = None
-    temperature: float = 1.0
-    intermediate_optimizer: str = "adam"
-    prediction_clipping: str = "global"
-    regression_target: str = "teacher"
-    projection_init: str = "auto"
+    temperature: float = _TASK.temperature
+    intermediate_optimizer: str = _TASK.intermediate_optimizer
+    prediction_clipping: str = _TASK.prediction_clipping
+    regression_target: str = _TASK.regression_target
+    projection_init: str = _TASK.projection_init
     prune_hidden_size: int = 0
     prune_schedule: str = ""
     prune_heads_fraction: float = 0.0
