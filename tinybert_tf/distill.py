@@ -152,7 +152,10 @@ class TaskDistillConfig:
         cache_teacher_logits: step 2 computes the teacher's logits for every training
             example once, before its first step, instead of a teacher forward pass at every
             step (the teacher runs in inference mode either way; the numbers differ only by
-            batching round-off). Off by default: runs recorded without it stay exact to resume.
+            batching round-off). The cached pass runs the teacher over every row at the full
+            `max_length`, so with `padding="longest"` it can cost more than one epoch's in-batch
+            teacher passes: it pays from two step-2 epochs up. Off by default: runs recorded
+            without it stay exact to resume.
         mixed_precision: `bfloat16` (or `float16`, loss-scaled) trains in that type with
             float32 weights (losses, softmax, LayerNorm in float32); the saved student is
             float32 and its metrics are computed in float32. `none`: float32 throughout.
