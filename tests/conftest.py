@@ -1,23 +1,24 @@
-"""Shared fixtures: tiny BERT configs (2 layers, hidden 32) on the real MiniLM vocabulary."""
+"""Shared fixtures, named for what they build: tiny BERT configs (2 layers, hidden 32) on a
+small uncased WordPiece vocabulary, checkpoints saved like pretrained HF ones, a toy task.
+Plain helpers (tiny_config, write_toy_task, the vocabulary) are in tests/helpers.py.
 
+Size markers (pyproject.toml): `slow` for notebooks, fault injection, parity, Android, web,
+multi-worker and whole-chain runs; `make test-fast` leaves them out."""
+
+import logging
 import os
 
 import numpy as np
 import pytest
 
 import tinybert_tf  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-from tinybert_tf import BertConfig, BertTokenizer
+from tinybert_tf import BertTokenizer, progress
+from tinybert_tf.checkpoint import save_pretrained
+from tinybert_tf.models import BertEncoder
+from tests.helpers import SPECIAL, WORDS, tiny_config, write_toy_task
 
-SPECIAL = ["[PAD]"] + [f"[unused{i}]" for i in range(99)] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-WORDS = ["the", "a", "great", "snack", "stale", "tastes", "good", "bad", "is", "this", "not", "love", "it",
-         "coffee", "tea", "sweet", ",", ".", "!", "?", "##s", "##y"]
-
-
-def tiny_config(vocab_size, **overrides):
-    kwargs = dict(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                  intermediate_size=64, max_position_embeddings=64)
-    kwargs.update(overrides)
-    return BertConfig(**kwargs)
+# The library's messages as the CLI shows them (stdout, plain lines), so tests read them.
+progress.log_to_console(logging.INFO)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,28 @@ def tokenizer(vocab_dir):
 @pytest.fixture(scope="session")
 def config(tokenizer):
     return tiny_config(tokenizer.vocab_size)
+
+
+@pytest.fixture
+def pretrained_2layer_dir(config, tokenizer, tmp_path):
+    """A randomly initialised 2-layer, hidden-32 BERT saved like a pretrained HF checkpoint
+    (BertModel, no head)."""
+    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
+
+
+@pytest.fixture
+def pretrained_4layer_dir(tokenizer, tmp_path):
+    """A 4-layer, hidden-48, 4-head BERT saved like a pretrained checkpoint: a teacher a
+    2-layer student can be mapped and pruned from."""
+    config = tiny_config(tokenizer.vocab_size, num_hidden_layers=4, hidden_size=48, num_attention_heads=4,
+                         intermediate_size=96)
+    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
+
+
+@pytest.fixture
+def toy_task_dir(tmp_path):
+    """Sentiment a tiny model can learn in a few epochs: the label follows the words."""
+    return write_toy_task(tmp_path)
 
 
 @pytest.fixture

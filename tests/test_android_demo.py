@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, bench, export, save_pretrained
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO = os.path.join(ROOT, "android_demo")
@@ -100,7 +99,7 @@ def test_junit_suite_passes_and_its_bench_json_merges_with_the_hosts(tmp_path):
 
 
 def test_exported_bundle_has_the_keys_the_app_reads_and_packs_into_a_verified_apk(
-        config, tokenizer, toy_task_dir, tmp_path):  # noqa: F811
+        config, tokenizer, toy_task_dir, tmp_path):
     model = save_pretrained(BertClassifier(BertEncoder(config), num_labels=2), str(tmp_path / "clf"),
                             tokenizer=tokenizer, labels=["great", "other"])
     report = export.export_model(export.ExportConfig(

@@ -7,8 +7,7 @@ from safetensors.numpy import load_file, save_file
 
 from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained
 from tinybert_tf.augment import AugmentConfig, Augmenter, augment_task
-from tests.conftest import tiny_config
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+from tests.helpers import tiny_config
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_mlm_candidates_equal_the_full_sequence_head(teacher_dir, config):
         assert got[p] == [t for t in top if t.isalpha()][:5]
 
 
-def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+def test_augment_task_writes_once_and_reuses(teacher_dir, toy_task_dir, tmp_path, capsys):
     out = str(tmp_path / "aug.jsonl")
     config = AugmentConfig(teacher=teacher_dir, task=toy_task_dir, output_file=out, num_augmented=3, top_k=4,
                            max_examples=10)

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tinybert_tf import BertEncoder, cli, save_pretrained
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 GOOD_ROWS = [{"text": f"the tea is {w}", "label": lab} for w, lab in
              [("great", "great"), ("bad", "other"), ("sweet", "great"), ("stale", "other")] * 6]

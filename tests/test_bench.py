@@ -7,11 +7,10 @@ import stat
 import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, bench, cli, device, export, save_pretrained
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def exported(config, tokenizer, toy_task_dir, tmp_path):  # noqa: F811
+def exported(config, tokenizer, toy_task_dir, tmp_path):
     model_dir = save_pretrained(BertClassifier(BertEncoder(config), num_labels=2), str(tmp_path / "clf"),
                                 tokenizer=tokenizer, labels=["great", "other"])
     out = str(tmp_path / "export")

@@ -6,9 +6,10 @@ from tinybert_tf import cli, export, teacher
 
 
 def test_field_docs_cover_every_field_and_multi_name_entries():
+    # The config's own docstring and its run-settings base class's document every field.
+    assert set(cli._class_docs(teacher.FineTuneConfig)) >= {f.name for f in dataclasses.fields(teacher.FineTuneConfig)}
     docs = cli._field_docs(teacher.FineTuneConfig.__doc__)
-    assert set(docs) == {f.name for f in dataclasses.fields(teacher.FineTuneConfig)}
-    assert docs["epochs"] == docs["batch_size"] and "AdamW" in docs["epochs"]  # "batch_size, epochs, ...: ..."
+    assert docs["epochs"] == docs["learning_rate"] and "AdamW" in docs["epochs"]  # "epochs, learning_rate, ...: ..."
     # ... which the flags' help replaces with each field's own text (the glossary).
 
 
@@ -47,12 +48,18 @@ def test_config_file_sets_defaults_and_flags_override(tmp_path):
 
     (tmp_path / "run.yaml").write_text("preset: full\nnum-augmented: 2\ngeneral_learning_rate: 1e-4\nseed: 3\n")
     config = _config_from(["recipe", "--config", str(tmp_path / "run.yaml"), "--seed", "7"])
-    assert (config.preset, config.num_augmented, config.intermediate_epochs) == ("full", 2, 2)
-    assert config.general_learning_rate == 1e-4 and isinstance(config.general_learning_rate, float)  # YAML's "1e-4"
-    assert config.seed == 7  # the flag wins
+    assert (config.preset, config.augment.num_augmented, config.distill.intermediate_epochs) == ("full", 2, 2)
+    assert config.general.learning_rate == 1e-4 and isinstance(config.general.learning_rate, float)  # YAML's "1e-4"
+    assert config.run.seed == 7  # the flag wins
     # A run's recipe_config.json replays that run's settings exactly.
-    (tmp_path / "recipe_config.json").write_text(json.dumps(dataclasses.asdict(config)))
+    (tmp_path / "recipe_config.json").write_text(json.dumps(config.to_dict()))
     assert _config_from(["recipe", "--config", str(tmp_path / "recipe_config.json")]) == config
+    # Sections as mappings, dotted paths and flag names all land in the same field.
+    (tmp_path / "sections.yaml").write_text("distill:\n  temperature: 2\nprune.heads_fraction: 0.5\n"
+                                            "teacher_epochs: 3\nrun:\n  max_length: 64\n")
+    config = _config_from(["recipe", "--config", str(tmp_path / "sections.yaml")])
+    assert (config.distill.temperature, config.prune.heads_fraction, config.finetune.epochs,
+            config.run.max_length) == (2.0, 0.5, 3, 64)
 
 
 def test_config_file_errors_are_one_line(tmp_path, capsys):

@@ -7,15 +7,7 @@ import pytest
 
 from tinybert_tf import BertEncoder, cli, load_pretrained, save_pretrained
 from tinybert_tf import distill, teacher as teacher_lib
-from tests.conftest import tiny_config
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def pretrained_dir(tokenizer, tmp_path):
-    config = tiny_config(tokenizer.vocab_size, num_hidden_layers=4, hidden_size=48, num_attention_heads=4,
-                         intermediate_size=96)
-    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
+from tests.helpers import tiny_config
 
 
 @pytest.fixture
@@ -25,9 +17,9 @@ def corpus(tmp_path):
     return str(path)
 
 
-def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tmp_path):  # noqa: F811
+def test_general_then_task_distillation(pretrained_4layer_dir, corpus, toy_task_dir, tmp_path):
     general = distill.GeneralDistillConfig(
-        teacher=pretrained_dir, student="tinybert2-128", corpus=corpus, max_length=16, batch_size=8,
+        teacher=pretrained_4layer_dir, student="tinybert2-128", corpus=corpus, max_length=16, batch_size=8,
         epochs=1, learning_rate=1e-3, output_dir=str(tmp_path / "general"))
     student, history = distill.general_distill(general)
     assert {"loss", "attention_loss", "hidden_loss", "embedding_loss"} <= set(history.history)
@@ -37,7 +29,7 @@ def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tm
     assert os.path.isfile(os.path.join(general.output_dir, distill.PROJECTIONS_FILE))
 
     teacher_dir = str(tmp_path / "teacher")
-    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_4layer_dir, task=toy_task_dir, output_dir=teacher_dir,
                                                      max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
     task = distill.TaskDistillConfig(teacher=teacher_dir, student=general.output_dir, task=toy_task_dir,
                                      max_length=16, batch_size=16, intermediate_epochs=3, prediction_epochs=6,
@@ -52,9 +44,9 @@ def test_general_then_task_distillation(pretrained_dir, corpus, toy_task_dir, tm
     assert teacher_lib.evaluate(task.output_dir, toy_task_dir, "test") == pytest.approx(metrics["test"])
 
 
-def test_finished_stage_is_not_repeated(pretrained_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+def test_finished_stage_is_not_repeated(pretrained_4layer_dir, toy_task_dir, tmp_path, capsys):
     teacher_dir = str(tmp_path / "teacher")
-    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_4layer_dir, task=toy_task_dir, output_dir=teacher_dir,
                                                      max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
     args = ["distill-task", "--teacher", teacher_dir, "--student", "teacher-l2", "--task", toy_task_dir,
             "--max-length", "16", "--batch-size", "16", "--intermediate-epochs", "1", "--prediction-epochs", "4",
@@ -79,32 +71,33 @@ def test_finished_stage_is_not_repeated(pretrained_dir, toy_task_dir, tmp_path, 
     assert open(tmp_path / "s" / "model.safetensors", "rb").read() == weights
 
 
-def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+def test_task_distillation_needs_a_fine_tuned_teacher(pretrained_4layer_dir, toy_task_dir, tmp_path):
     with pytest.raises(ValueError, match="no task head"):
-        distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_dir, task=toy_task_dir,
+        distill.task_distill(distill.TaskDistillConfig(teacher=pretrained_4layer_dir, task=toy_task_dir,
                                                        output_dir=str(tmp_path / "x")))
 
 
-def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_4layer_dir, toy_task_dir, tmp_path):
     """Same label count, swapped order: without the check every stage would run and silently
     distil, prune and score against swapped classes."""
     from tinybert_tf.models.bert_classifier import BertClassifier
     from tinybert_tf.pruning.pipeline import PruneConfig, prune_student
 
-    encoder = load_pretrained(pretrained_dir).encoder
+    encoder = load_pretrained(pretrained_4layer_dir).encoder
     swapped = save_pretrained(BertClassifier(encoder, num_labels=2), str(tmp_path / "swapped"),
-                              tokenizer=load_pretrained(pretrained_dir).tokenizer, labels=["other", "great"])
+                              tokenizer=load_pretrained(pretrained_4layer_dir).tokenizer, labels=["other", "great"])
     out = str(tmp_path / "out")
     for run in (lambda: distill.task_distill(distill.TaskDistillConfig(teacher=swapped, task=toy_task_dir,
                                                                       output_dir=out)),
                 lambda: teacher_lib.evaluate(swapped, toy_task_dir, "dev"),
-                lambda: prune_student(PruneConfig(model=swapped, teacher=swapped, task=toy_task_dir, output_dir=out))):
+                lambda: prune_student(PruneConfig(model=swapped, output_dir=out, recovery=distill.TaskDistillConfig(
+                    teacher=swapped, task=toy_task_dir)))):
         with pytest.raises(ValueError, match=r"trained with labels \['other', 'great'\].*has \['great', 'other'\]"):
             run()
         assert not os.path.exists(out)  # refused before anything is written
     # A student with the swapped head, under a teacher in the task's order: refused too.
     right = save_pretrained(BertClassifier(encoder, num_labels=2), str(tmp_path / "right"),
-                            tokenizer=load_pretrained(pretrained_dir).tokenizer, labels=["great", "other"])
+                            tokenizer=load_pretrained(pretrained_4layer_dir).tokenizer, labels=["great", "other"])
     with pytest.raises(ValueError, match="The student .* trained with labels"):
         distill.task_distill(distill.TaskDistillConfig(teacher=right, student=swapped, task=toy_task_dir,
                                                        output_dir=out))
@@ -112,8 +105,8 @@ def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_dir
 
 
 @pytest.mark.parametrize("mixed", ["bfloat16", "float16"])
-def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_dir, toy_task_dir,
-                                                            tmp_path):  # noqa: F811
+def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_4layer_dir, toy_task_dir,
+                                                            tmp_path):
     from tinybert_tf.backend import keras
     from tinybert_tf.distiller import Distiller
 
@@ -127,7 +120,7 @@ def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_di
     Distiller.compile = spy
 
     teacher_dir = str(tmp_path / "teacher")
-    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_4layer_dir, task=toy_task_dir, output_dir=teacher_dir,
                                                      max_length=16, batch_size=16, epochs=6, learning_rate=3e-3))
     config = distill.TaskDistillConfig(teacher=teacher_dir, student="teacher-l2", task=toy_task_dir, max_length=16,
                                        batch_size=16, intermediate_epochs=1, prediction_epochs=4,
@@ -150,7 +143,7 @@ def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_di
     assert not os.path.exists(tmp_path / "x")
 
 
-def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_4layer_dir, toy_task_dir, tmp_path):
     """Step 2 with the teacher's logits computed once ends where the per-step teacher pass
     ends, to batching round-off; the teacher is not called during step 2."""
     import numpy as np
@@ -158,7 +151,7 @@ def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_
     from tinybert_tf import BertClassifier
 
     # Any classifier gives targets to compare; an untrained one saves the fine-tuning.
-    loaded = load_pretrained(pretrained_dir)
+    loaded = load_pretrained(pretrained_4layer_dir)
     teacher_dir = save_pretrained(BertClassifier(loaded.encoder, 2), str(tmp_path / "teacher"),
                                   tokenizer=loaded.tokenizer, labels=["great", "other"])
     weights = {}
@@ -174,7 +167,7 @@ def test_cached_teacher_logits_give_step_2_the_same_targets(pretrained_dir, toy_
     assert any(np.abs(a).max() > 0 for a in weights[True])
 
 
-def test_padding_to_the_longest_takes_the_same_prediction_steps(tokenizer, toy_task_dir, tmp_path):  # noqa: F811
+def test_padding_to_the_longest_takes_the_same_prediction_steps(tokenizer, toy_task_dir, tmp_path):
     """`padding="longest"` only removes padding: without dropout, step 2 (whose loss reads
     the [CLS] logits) ends where `max_length` ends, to round-off; step 1 trains on the
     shorter batches too (its mean-squared losses then average over fewer positions)."""
@@ -210,8 +203,8 @@ from tinybert_tf.backend import tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from tinybert_tf import BertClassifier, BertEncoder, BertTokenizer, distill, save_pretrained
-from tests.conftest import SPECIAL, WORDS, tiny_config
-from tests.test_teacher import write_toy_task
+from tests.helpers import SPECIAL, WORDS, tiny_config
+from tests.helpers import write_toy_task
 import pathlib
 root = pathlib.Path(sys.argv[1])
 (root / "vocab.txt").write_text("\n".join(SPECIAL + WORDS) + "\n")
@@ -276,7 +269,7 @@ def _free_ports(n):
 
 
 def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(tokenizer, toy_task_dir,
-                                                                            tmp_path):  # noqa: F811
+                                                                            tmp_path):
     """MultiWorkerMirroredStrategy across 2 processes on localhost (TF_CONFIG), global batch 16:
     worker 1 is killed at step 4 (after the step-4 backup), worker 0 then waits in a collective
     and is killed too; both restarted finish where one process with batch 16 finishes."""

@@ -10,7 +10,7 @@ from tinybert_tf import BertClassifier, BertEncoder, losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.student import build_student, student_config
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 
 @pytest.fixture

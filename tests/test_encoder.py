@@ -3,7 +3,7 @@ import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, BertMaskedLMHead
 from tinybert_tf.backend import keras, tf
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 
 def test_outputs_and_dynamic_sequence_length(config, tokenizer):

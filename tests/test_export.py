@@ -8,7 +8,6 @@ import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, export, save_pretrained
 from tinybert_tf.backend import keras, tf
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
 TOLERANCE = {"float32": 1e-4, "float16": 1e-2, "dynamic_int8": 0.1, "full_int8": 0.3}
 
@@ -55,7 +54,7 @@ def saved_classifier(config, tokenizer, tmp_path):
                            tokenizer=tokenizer, labels=["great", "other"])
 
 
-def test_export_validates_writes_variants_and_the_bundle(saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+def test_export_validates_writes_variants_and_the_bundle(saved_classifier, toy_task_dir, tmp_path):
     out = str(tmp_path / "export")
     report = export.export_model(export.ExportConfig(
         model=saved_classifier, task=toy_task_dir, output_dir=out, variants="float32,dynamic_int8,full_int8",
@@ -76,7 +75,7 @@ def test_export_validates_writes_variants_and_the_bundle(saved_classifier, toy_t
     assert set(saved["variants"]) == {"float32", "dynamic_int8", "full_int8"}
 
 
-def test_a_variant_that_loses_accuracy_is_refused_unless_forced(saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+def test_a_variant_that_loses_accuracy_is_refused_unless_forced(saved_classifier, toy_task_dir, tmp_path):
     # A negative allowed drop refuses every variant, whatever its accuracy.
     config = export.ExportConfig(model=saved_classifier, task=toy_task_dir, output_dir=str(tmp_path / "e"),
                                  variants="float32", bundle_variant="float32", max_length=16, parity_examples=4,
@@ -122,7 +121,7 @@ def test_full_int8_keeps_attention_with_padding(tokenizer, monkeypatch):
 
 
 def test_quantization_aware_model_wraps_every_encoder_dense_and_exports_full_int8(
-        saved_classifier, toy_task_dir, tmp_path):  # noqa: F811
+        saved_classifier, toy_task_dir, tmp_path):
     from tinybert_tf import load_pretrained, qat
 
     classifier = load_pretrained(saved_classifier).classifier

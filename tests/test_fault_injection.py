@@ -22,7 +22,7 @@ from safetensors.numpy import load_file
 
 from tinybert_tf import BertEncoder, cli, save_pretrained
 from tinybert_tf import teacher as teacher_lib
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, cli, export, inference, save_pretrained
-from tests.test_teacher import write_toy_task
+from tests.helpers import write_toy_task
 
 TEXTS = ["this snack is great!", "stale , bad coffee", "the tea is sweet", "not good"]
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from tinybert_tf import BertClassifier, BertConfig, BertEncoder, cli, export, load_pretrained, save_pretrained
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
 
 keras_hub = pytest.importorskip("keras_hub", reason="keras-hub is not installed (pip install keras-hub): "
                                 "the keras-hub export is not tested here")
@@ -20,7 +19,7 @@ def _saved(tokenizer, tmp_path, **overrides):
     return save_pretrained(model, str(tmp_path / "clf"), tokenizer=tokenizer, labels=["great", "other"])  # the toy task's order
 
 
-def test_preset_reloads_offline_with_the_models_logits(tokenizer, toy_task_dir, tmp_path, capsys):  # noqa: F811
+def test_preset_reloads_offline_with_the_models_logits(tokenizer, toy_task_dir, tmp_path, capsys):
     model_dir = _saved(tokenizer, tmp_path)
     out = str(tmp_path / "hub")
     assert cli.main(["export", "--format", "keras-hub", "--model", model_dir, "--task", toy_task_dir,

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, cli, export, load_pretrained, save_pretrained
-from tests.conftest import tiny_config
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+from tests.helpers import tiny_config
 
 pytest.importorskip("mediapipe.tasks.metadata.metadata_schema_py_generated",
                     reason="mediapipe is not installed (pip install --no-deps mediapipe==1.2.2 "
@@ -33,7 +32,7 @@ def model_dir(tokenizer, tmp_path):
 
 
 def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokenizer, toy_task_dir, tmp_path,
-                                                               capsys):  # noqa: F811
+                                                               capsys):
     out = str(tmp_path / "mp")
     assert cli.main(["export", "--format", "mediapipe", "--model", model_dir, "--task", toy_task_dir,
                      "--output-dir", out, "--max-length", "16", "--bundle-variant", "float32", "--force"]) == 0
@@ -75,7 +74,7 @@ def test_mediapipe_runs_the_exported_model_as_the_project_does(model_dir, tokeni
 
 
 def test_mediapipe_export_refuses_regression_cased_models_and_wrong_inputs(model_dir, vocab_dir, toy_task_dir,
-                                                                          tmp_path):  # noqa: F811
+                                                                          tmp_path):
     d = tmp_path / "reg"
     d.mkdir()
     for split in ("train", "dev", "test"):

@@ -9,9 +9,7 @@ from tinybert_tf import BertClassifier, BertEncoder, BertTokenizer, load_pretrai
 from tinybert_tf.backend import keras
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.student import build_student
-from tests.conftest import SPECIAL, WORDS, tiny_config
-from tests.test_distill_stages import pretrained_dir  # noqa: F401  (fixture)
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+from tests.helpers import SPECIAL, WORDS, tiny_config
 
 TEXTS = ["the tea is great", "this snack is stale", "not good , bad coffee", "love it !", "sweet tea ."] * 4
 
@@ -181,13 +179,13 @@ def test_vocabulary_pruning_keeps_predictions_and_still_tokenizes_unseen_words(t
     assert small_tokenizer.hf_tokenizer.tokenize("é") == ["[UNK]"]
 
 
-def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_dir, toy_task_dir, tmp_path):  # noqa: F811
+def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_4layer_dir, toy_task_dir, tmp_path):
     import json
 
     from tinybert_tf import cli, teacher as teacher_lib
 
     teacher_dir = str(tmp_path / "teacher")
-    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_dir, task=toy_task_dir, output_dir=teacher_dir,
+    teacher_lib.fine_tune(teacher_lib.FineTuneConfig(model=pretrained_4layer_dir, task=toy_task_dir, output_dir=teacher_dir,
                                                      max_length=16, batch_size=16, epochs=2, learning_rate=3e-3))
     out = str(tmp_path / "pruned")
     assert cli.main(["prune", "--model", teacher_dir, "--teacher", teacher_dir, "--task", toy_task_dir,

@@ -5,14 +5,14 @@ import os
 
 import pytest
 
-from tinybert_tf import cli, recipe
-from tests.test_distill_stages import pretrained_dir  # noqa: F401  (fixture)
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+import dataclasses
+
+from tinybert_tf import augment, cli, distill, prune, recipe, settings
 
 
-def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, tmp_path, capsys):  # noqa: F811
+def test_recipe_runs_every_stage_then_reuses_them(pretrained_4layer_dir, toy_task_dir, tmp_path, capsys):
     out = str(tmp_path / "run")
-    args = ["recipe", "--teacher", pretrained_dir, "--task", toy_task_dir, "--student", "teacher-l2",
+    args = ["recipe", "--teacher", pretrained_4layer_dir, "--task", toy_task_dir, "--student", "teacher-l2",
             "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
             "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
             "--prediction-epochs", "2", "--prune-schedule", "36,24", "--prune-heads-fraction", "0.5",
@@ -60,7 +60,7 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_dir, toy_task_dir, 
     assert "other settings (student: 'teacher-l2' -> 'teacher-l1')" in capsys.readouterr().err
 
 
-def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F811
+def test_recipe_on_a_pair_regression_task(pretrained_4layer_dir, tmp_path):
     """STS-B's format (sentence pairs, a 0-5 score) end to end: teacher, general and task
     distillation with pair augmentation, the table in Spearman, export validated by Pearson."""
     import numpy as np
@@ -78,7 +78,7 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
             lines.append(f"main-captions\tMSRvid\t2012test\t{i:04d}\t{score:.3f}\t{' '.join(a)}\t{' '.join(b)}")
         (stsb / f"sts-{split}.csv").write_text("\n".join(lines) + "\n")
     out = str(tmp_path / "run")
-    assert cli.main(["recipe", "--teacher", pretrained_dir, "--task", "stsb", "--data-dir", str(stsb),
+    assert cli.main(["recipe", "--teacher", pretrained_4layer_dir, "--task", "stsb", "--data-dir", str(stsb),
                      "--student", "teacher-l2", "--output-dir", out, "--max-length", "24", "--batch-size", "16",
                      "--teacher-epochs", "2", "--general-max-segments", "40", "--preset", "full",
                      "--num-augmented", "1", "--intermediate-epochs", "1", "--prediction-epochs", "1",
@@ -112,10 +112,12 @@ def test_recipe_on_a_pair_regression_task(pretrained_dir, tmp_path):  # noqa: F8
 
 def test_presets_fill_only_unset_fields():
     full = recipe.RecipeConfig(preset="full")
-    assert (full.num_augmented, full.intermediate_epochs, full.prediction_epochs, full.eval_steps) == (4, 2, 2, 100)
-    assert recipe.RecipeConfig(preset="full", num_augmented=0).num_augmented == 0  # set fields win, 0 included
+    assert (full.augment.num_augmented, full.distill.intermediate_epochs, full.distill.prediction_epochs,
+            full.distill.eval_steps) == (4, 2, 2, 100)
+    zero = recipe.RecipeConfig(preset="full", augment=augment.AugmentConfig(num_augmented=0))
+    assert zero.augment.num_augmented == 0  # set fields win, 0 included
     demo = recipe.RecipeConfig()
-    assert (demo.num_augmented, demo.intermediate_epochs, demo.eval_steps) == (1, 1, 0)  # what make demo ran
+    assert (demo.augment.num_augmented, demo.distill.intermediate_epochs, demo.distill.eval_steps) == (1, 1, 0)
     try:
         recipe.RecipeConfig(preset="huge")
     except ValueError as e:
@@ -124,33 +126,150 @@ def test_presets_fill_only_unset_fields():
         raise AssertionError("an unknown preset was accepted")
     args = cli.build_parser().parse_args(["recipe", "--preset", "paper", "--prediction-epochs", "1"])
     config = cli._config_from_args(recipe.RecipeConfig, args)
-    assert (config.num_augmented, config.intermediate_epochs, config.prediction_epochs) == (20, 10, 1)
+    assert (config.augment.num_augmented, config.distill.intermediate_epochs,
+            config.distill.prediction_epochs) == (20, 10, 1)
 
 
 def test_recipe_defaults_are_the_stages_defaults():
-    """A knob the recipe passes on to a stage defaults to that stage's default, so `recipe`
-    and `distill-task` / `augment` run the same thing unless told otherwise. Only the budget
-    (a preset's fields) and the paths are the recipe's own."""
-    import dataclasses
-    from tinybert_tf import augment, distill
-    own = {"teacher", "student", "output_dir", "num_augmented", "intermediate_epochs", "prediction_epochs",
-           "eval_steps"}
+    """A section the recipe runs is the stage's own config: every knob the recipe does not
+    set itself defaults to that stage's default, so `recipe` and `distill-task` / `augment`
+    / `prune` / ... run the same thing unless told otherwise. Only the budget (a preset's
+    fields, the demo's teacher epochs and corpus size) differs, on purpose."""
+    own = {("finetune", "epochs"), ("general", "max_segments"), ("general", "learning_rate"),
+           ("augment", "num_augmented"), ("distill", "intermediate_epochs"), ("distill", "prediction_epochs"),
+           ("distill", "eval_steps"), ("bench", "runs")}
     config = recipe.RecipeConfig()
     checked = 0
-    for stage in (distill.TaskDistillConfig, augment.AugmentConfig):
-        for field in dataclasses.fields(stage):
-            if hasattr(config, field.name) and field.name not in own:
-                assert getattr(config, field.name) == field.default, (stage.__name__, field.name)
-                checked += 1
-    assert checked >= 20
+    for name, field in settings.sections(recipe.RecipeConfig).items():
+        section, stage_default = getattr(config, name), type(getattr(config, name))()
+        for sub in dataclasses.fields(section):
+            if sub.name in field.metadata["derived"] or (name, sub.name) in own or "derived" in sub.metadata:
+                continue
+            assert getattr(section, sub.name) == getattr(stage_default, sub.name), (name, sub.name)
+            checked += 1
+    assert checked >= 55
+
+
+def _every_setting_changed(config_class, config):
+    """(path, value) for each user-settable leaf of a composed config, each with a value
+    other than its default (numbers moved, booleans flipped, choices rotated, paths named)."""
+    for flag, dest, kind, default, _ in cli._flag_fields(config_class):
+        field = _field_at(config_class, dest)
+        if field.metadata.get("choices"):
+            choices = field.metadata["choices"]
+            value = choices[(choices.index(default) + 1) % len(choices)]
+        elif kind is bool:
+            value = not default
+        elif kind is int:
+            value = (default or 0) + 3
+        elif kind is float:
+            value = (default or 0.0) + 0.25
+        else:
+            value = f"some/{dest}"
+        yield dest, value
+
+
+def _field_at(cls, dest):
+    import typing
+    *path, leaf = dest.split(".")
+    for name in path:
+        cls = typing.get_type_hints(cls)[name]
+    return next(f for f in dataclasses.fields(cls) if f.name == leaf)
+
+
+def _set(config, dest, value):
+    head, _, rest = dest.partition(".")
+    if not rest:
+        return dataclasses.replace(config, **{head: value})
+    return dataclasses.replace(config, **{head: _set(getattr(config, head), rest, value)})
+
+
+def test_every_recipe_setting_reaches_every_stage_that_has_it():
+    """The drift test: each setting the recipe takes, changed alone from its default, shows
+    up in every stage config the recipe runs that has it: a run setting (or the recipe's
+    task windows) in every stage with that field, a task-distillation knob in task
+    distillation *and in every pruning cut's recovery*, any other section's knob in its
+    stage (the vocabulary cut: the last cut)."""
+    base = recipe.RecipeConfig(prune_schedule="36,24", augment_model="some/augmenter")
+    recipe_own = {"preset", "prune_schedule", "prune_hidden_size", "output_dir", "teacher", "student", "task",
+                  "augment_model", "general.max_segments"}  # paths and cuts (below); 0 segments skips a stage
+    checked = 0
+    for dest, value in _every_setting_changed(recipe.RecipeConfig, base):
+        if dest in recipe_own:
+            continue
+        stages = _stages(_set(base, dest, value))
+        section, _, leaf = dest.rpartition(".")
+        if section in ("", "run"):  # shared: every stage that has the field
+            targets = [s for s in _flat(stages) if leaf in {f.name for f in dataclasses.fields(s)}]
+        elif section == "distill":  # and every recovery, but for what a cut sets itself (its student, epochs)
+            recovery_own = settings.sections(prune.PruneConfig)["recovery"].metadata["derived"] + (
+                "intermediate_epochs", "prediction_epochs")
+            targets = [stages["distill"]] + [p.recovery for p in stages["prune"] if leaf not in recovery_own]
+        elif section == "prune" and leaf == "vocabulary":
+            targets = stages["prune"][-1:]
+        else:
+            targets = stages[section] if isinstance(stages[section], list) else [stages[section]]
+        if leaf == "prune_epochs":
+            targets, leaf = [p.recovery for p in stages["prune"]] * 2, "intermediate_epochs"
+        assert targets, dest
+        for target in targets:
+            got = getattr(target, leaf)
+            if leaf == "log_dir":  # each stage logs into its own folder under the run's
+                assert got.startswith(value + os.sep), (dest, type(target).__name__, got)
+            else:
+                assert got == value, (dest, type(target).__name__, got, value)
+            checked += 1
+    assert checked >= 150, checked
+    # Paths: each stage reads the one before it.
+    stages = _stages(base)
+    assert stages["distill"].teacher == stages["finetune"].output_dir == stages["prune"][0].recovery.teacher
+    assert stages["distill"].student == stages["general"].output_dir
+    assert stages["prune"][0].model == stages["distill"].output_dir
+    assert stages["prune"][1].model == stages["prune"][0].output_dir
+    assert stages["augment"].teacher == "some/augmenter"
+    assert [p.hidden_size for p in stages["prune"]] == [36, 24]
+    assert all(p.recovery.prediction_epochs == base.prune_epochs for p in stages["prune"])
+
+
+def _stages(config):
+    return {"finetune": config.finetune_config(), "general": config.general_config(),
+            "augment": config.augment_config(), "distill": config.distill_config("aug.jsonl"),
+            "prune": config.prune_configs("aug.jsonl"), "export": config.export_configs("student"),
+            "bench": config.bench_config()}
+
+
+def _flat(stages):
+    """Every config the recipe runs, the pruning recoveries included."""
+    out = []
+    for value in stages.values():
+        out += value if isinstance(value, list) else [value]
+    return out + [p.recovery for p in stages["prune"]]
+
+
+def test_recipe_refuses_a_setting_it_makes_itself():
+    """A section's path fields are the recipe's: a value there would be silently replaced."""
+    with pytest.raises(ValueError, match="RecipeConfig.distill.teacher='elsewhere'.*sets distill.teacher itself"):
+        recipe.RecipeConfig(distill=distill.TaskDistillConfig(teacher="elsewhere"))
+    with pytest.raises(ValueError, match="prune.recovery"):
+        recipe.RecipeConfig(prune=prune.PruneConfig(recovery=distill.TaskDistillConfig(temperature=3.0)))
+
+
+def test_recipe_config_replays_to_an_equal_config():
+    config = recipe.RecipeConfig(preset="full", prune_schedule="288,192", prune_epochs=2,
+                                 distill=distill.TaskDistillConfig(temperature=2.0, prediction_clipping="per_tensor"),
+                                 run=settings.DistributedRunSettings(padding="longest", max_length=64))
+    data = json.loads(json.dumps(config.to_dict()))
+    assert recipe.RecipeConfig.from_dict(data) == config
+    assert "teacher" not in data["distill"] and "recovery" not in data["prune"]  # what the recipe sets
 
 
 @pytest.mark.parametrize("variables, expect", [
-    ([], {"prune_schedule": "288,192", "prune_ffn_fraction": 0.5, "prune_epochs": 2, "num_augmented": 2,
-          "padding": "longest", "group_by_length": True, "cache_teacher_logits": True, "eval_steps": 100}),
+    ([], {"prune_schedule": "288,192", "prune.ffn_fraction": 0.5, "prune_epochs": 2, "augment.num_augmented": 2,
+          "run.padding": "longest", "run.group_by_length": True, "distill.cache_teacher_logits": True,
+          "distill.eval_steps": 100, "prune.vocabulary": True}),
     (["PRUNE_SCHEDULE="], {"prune_schedule": "", "prune_hidden_size": 0}),
     (["PRUNE_HIDDEN=192", "PRUNE_HEADS=0.5"], {"prune_schedule": "", "prune_hidden_size": 192,
-                                              "prune_heads_fraction": 0.5}),
+                                              "prune.heads_fraction": 0.5}),
 ])
 def test_make_demo_passes_flags_the_recipe_accepts(variables, expect):
     """`make demo`'s command line (printed by make -n) parses into the RecipeConfig it means."""
@@ -170,4 +289,5 @@ def test_make_demo_passes_flags_the_recipe_accepts(variables, expect):
     config = cli._config_from_args(recipe.RecipeConfig, parsed)
     assert config.task == "fine_foods" and config.output_dir == "runs/demo"
     for name, value in expect.items():
-        assert getattr(config, name) == value, name
+        section, _, leaf = name.rpartition(".")
+        assert getattr(getattr(config, section) if section else config, leaf) == value, name

@@ -10,7 +10,7 @@ import pytest
 from tinybert_tf import BertEncoder, cli, data, load_pretrained, save_pretrained
 from tinybert_tf import teacher as teacher_lib
 from tinybert_tf.data import DataError
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 TAGS = {"the": "DET", "a": "DET", "this": "DET", "great": "ADJ", "stale": "ADJ", "good": "ADJ", "bad": "ADJ",
         "sweet": "ADJ", "snack": "NOUN", "coffee": "NOUN", "tea": "NOUN", "tastes": "VERB", "is": "VERB",
@@ -58,21 +58,15 @@ def squad_dir(tmp_path):
     return str(d)
 
 
-@pytest.fixture
-def pretrained_dir(tokenizer, tmp_path):
-    config = tiny_config(tokenizer.vocab_size, num_hidden_layers=2, hidden_size=32)
-    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
-
-
 def _run(args):
     assert cli.main(args) == 0
 
 
-def test_tagging_task_from_teacher_to_distilled_student(pretrained_dir, conll_dir, tmp_path):
+def test_tagging_task_from_teacher_to_distilled_student(pretrained_2layer_dir, conll_dir, tmp_path):
     task = data.load_task(conll_dir)
     assert task.kind == "token" and task.label_names[:2] == [".", "ADJ"] and "O" not in task.label_names
     teacher_dir, student_dir = str(tmp_path / "teacher"), str(tmp_path / "student")
-    _run(["finetune", "--model", pretrained_dir, "--task", conll_dir, "--output-dir", teacher_dir,
+    _run(["finetune", "--model", pretrained_2layer_dir, "--task", conll_dir, "--output-dir", teacher_dir,
           "--max-length", "16", "--batch-size", "16", "--epochs", "8", "--learning-rate", "3e-3", "--quiet"])
     teacher_metrics = json.load(open(os.path.join(teacher_dir, "metrics.json")))
     assert teacher_metrics["test"]["accuracy"] > 0.9 and teacher_metrics["test"]["truncated_words"] == 0
@@ -111,9 +105,9 @@ def test_tagging_task_from_teacher_to_distilled_student(pretrained_dir, conll_di
     assert teacher_lib.evaluate(student_dir, conll_dir, "test") == pytest.approx(metrics["test"])
 
 
-def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tmp_path):
+def test_qa_task_from_teacher_to_distilled_student(pretrained_2layer_dir, squad_dir, tmp_path):
     teacher_dir, student_dir = str(tmp_path / "teacher"), str(tmp_path / "student")
-    _run(["finetune", "--model", pretrained_dir, "--task", squad_dir, "--output-dir", teacher_dir,
+    _run(["finetune", "--model", pretrained_2layer_dir, "--task", squad_dir, "--output-dir", teacher_dir,
           "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8", "--batch-size", "16", "--epochs", "10", "--learning-rate", "3e-3", "--quiet"])
     teacher_metrics = json.load(open(os.path.join(teacher_dir, "metrics.json")))
     assert teacher_metrics["test"]["exact_match"] > 90  # the answer is always the noun before "is great"
@@ -147,9 +141,9 @@ def test_qa_task_from_teacher_to_distilled_student(pretrained_dir, squad_dir, tm
     assert load_pretrained(student_dir).question_answerer.encoder.config.num_hidden_layers == 1
 
 
-def test_recipe_runs_a_qa_task_without_augmentation(pretrained_dir, squad_dir, tmp_path, capsys):
+def test_recipe_runs_a_qa_task_without_augmentation(pretrained_2layer_dir, squad_dir, tmp_path, capsys):
     out = str(tmp_path / "recipe")
-    _run(["recipe", "--teacher", pretrained_dir, "--task", squad_dir, "--student", "teacher-l1",
+    _run(["recipe", "--teacher", pretrained_2layer_dir, "--task", squad_dir, "--student", "teacher-l1",
           "--output-dir", out, "--max-length", "32", "--max-query-length", "8", "--doc-stride", "8",
           "--batch-size", "16", "--teacher-epochs", "2", "--general-max-segments", "0", "--export-variants", "",
           "--quiet"])
@@ -162,14 +156,14 @@ def test_recipe_runs_a_qa_task_without_augmentation(pretrained_dir, squad_dir, t
     with pytest.raises(ValueError, match="prunes sequence classifiers only"):
         from tinybert_tf import recipe
 
-        recipe.run_recipe(recipe.RecipeConfig(teacher=pretrained_dir, task=squad_dir, output_dir=str(tmp_path / "r2"),
+        recipe.run_recipe(recipe.RecipeConfig(teacher=pretrained_2layer_dir, task=squad_dir, output_dir=str(tmp_path / "r2"),
                                               prune_hidden_size=16))
     assert not os.path.exists(tmp_path / "r2")
 
 
-def test_task_kinds_refuse_what_they_cannot_use(pretrained_dir, conll_dir, squad_dir, tmp_path):
+def test_task_kinds_refuse_what_they_cannot_use(pretrained_2layer_dir, conll_dir, squad_dir, tmp_path):
     teacher_dir = str(tmp_path / "teacher")
-    _run(["finetune", "--model", pretrained_dir, "--task", conll_dir, "--output-dir", teacher_dir,
+    _run(["finetune", "--model", pretrained_2layer_dir, "--task", conll_dir, "--output-dir", teacher_dir,
           "--max-length", "16", "--epochs", "1", "--quiet"])
     # A tagger is not a QA teacher; augmentation is for sequence tasks.
     assert cli.main(["distill-task", "--teacher", teacher_dir, "--task", squad_dir, "--student", "teacher-l1",

@@ -11,35 +11,8 @@ from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
 
 
-@pytest.fixture
-def tiny_teacher_dir(config, tokenizer, tmp_path):
-    """A randomly initialised tiny BERT saved like a pretrained HF checkpoint (BertModel)."""
-    return save_pretrained(BertEncoder(config), str(tmp_path / "pretrained"), tokenizer=tokenizer)
-
-
-@pytest.fixture
-def toy_task_dir(tmp_path):
-    """Sentiment a tiny model can learn in a few epochs: the label follows the words."""
-    return write_toy_task(tmp_path)
-
-
-def write_toy_task(tmp_path):
-    rng = np.random.default_rng(0)
-    good, bad, filler = ["great", "good", "love", "sweet"], ["stale", "bad", "not"], ["the", "tea", "coffee", "snack", "is", "this", "it"]
-    d = tmp_path / "task"
-    d.mkdir()
-    for split, n in (("train", 96), ("dev", 32), ("test", 32)):
-        with open(d / f"{split}.jsonl", "w") as f:
-            for i in range(n):
-                label = "great" if i % 2 else "other"
-                words = list(rng.choice(filler, 4)) + [rng.choice(good if i % 2 else bad)]
-                rng.shuffle(words)
-                f.write(json.dumps({"text": " ".join(words), "label": label}) + "\n")
-    return str(d)
-
-
-def test_fine_tune_learns_saves_and_reloads_identically(tiny_teacher_dir, toy_task_dir, tmp_path):
-    config = teacher.FineTuneConfig(model=tiny_teacher_dir, task=toy_task_dir, output_dir=str(tmp_path / "ft"),
+def test_fine_tune_learns_saves_and_reloads_identically(pretrained_2layer_dir, toy_task_dir, tmp_path):
+    config = teacher.FineTuneConfig(model=pretrained_2layer_dir, task=toy_task_dir, output_dir=str(tmp_path / "ft"),
                                     max_length=16, batch_size=16, epochs=10, learning_rate=3e-3, warmup_ratio=0.1,
                                     log_dir=str(tmp_path / "tb"))
     user_checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "user.weights.h5"), save_weights_only=True)
@@ -61,17 +34,17 @@ def test_fine_tune_learns_saves_and_reloads_identically(tiny_teacher_dir, toy_ta
     assert again == pytest.approx(metrics["test"])
 
 
-def test_nan_loss_is_an_error_and_saves_nothing(tiny_teacher_dir, toy_task_dir, tmp_path):
-    config = teacher.FineTuneConfig(model=tiny_teacher_dir, task=toy_task_dir, output_dir=str(tmp_path / "nan"),
+def test_nan_loss_is_an_error_and_saves_nothing(pretrained_2layer_dir, toy_task_dir, tmp_path):
+    config = teacher.FineTuneConfig(model=pretrained_2layer_dir, task=toy_task_dir, output_dir=str(tmp_path / "nan"),
                                     max_length=16, batch_size=16, epochs=2, learning_rate=1e30, warmup_ratio=0.0)
     with pytest.raises(teacher.TrainingError, match="NaN"):
         teacher.fine_tune(config)
     assert not os.path.exists(os.path.join(config.output_dir, "model.safetensors"))
 
 
-def test_cli_finetune_and_evaluate(tiny_teacher_dir, toy_task_dir, tmp_path, capsys):
+def test_cli_finetune_and_evaluate(pretrained_2layer_dir, toy_task_dir, tmp_path, capsys):
     out = str(tmp_path / "cli")
-    rc = cli.main(["finetune", "--model", tiny_teacher_dir, "--task", toy_task_dir, "--output-dir", out,
+    rc = cli.main(["finetune", "--model", pretrained_2layer_dir, "--task", toy_task_dir, "--output-dir", out,
                    "--max-length", "16", "--epochs", "1", "--batch-size", "32"])
     assert rc == 0 and "test accuracy:" in capsys.readouterr().out
     rc = cli.main(["evaluate", "--model", out, "--task", toy_task_dir, "--split", "dev"])
@@ -85,9 +58,9 @@ def test_cli_errors_are_one_clear_line(tmp_path, capsys):
     assert rc == 2 and "error:" in err and "not a directory" in err
 
 
-def test_evaluate_refuses_a_model_without_head(tiny_teacher_dir):
+def test_evaluate_refuses_a_model_without_head(pretrained_2layer_dir):
     with pytest.raises(ValueError, match="no task head"):
-        teacher.evaluate(tiny_teacher_dir, "fine_foods")
+        teacher.evaluate(pretrained_2layer_dir, "fine_foods")
 
 
 def test_warmup_linear_decay():

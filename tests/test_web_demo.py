@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from tinybert_tf import BertClassifier, BertEncoder, export, load_pretrained, save_pretrained
-from tests.conftest import tiny_config
-from tests.test_teacher import toy_task_dir  # noqa: F401  (fixture)
+from tests.helpers import tiny_config
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web_demo"))
 import run_e2e  # noqa: E402
@@ -28,7 +27,7 @@ LABELS = ["great", "other"]  # the toy task's label order (sorted)
 TEXTS = ["this snack is great !", "stale , bad coffee , not good", "I LOVE the tea; sweet and good."]
 
 
-def test_the_page_classifies_typed_text_as_python_does(tokenizer, toy_task_dir, tmp_path):  # noqa: F811
+def test_the_page_classifies_typed_text_as_python_does(tokenizer, toy_task_dir, tmp_path):
     from tinybert_tf import tflite_metadata
 
     model = BertClassifier(BertEncoder(tiny_config(tokenizer.vocab_size)), num_labels=2)

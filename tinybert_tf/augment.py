@@ -17,6 +17,7 @@ sentences of a pair task are augmented. Originals are kept first in the output.
 
 import dataclasses
 import json
+import logging
 import os
 import random
 import time
@@ -27,6 +28,8 @@ import numpy as np
 from tinybert_tf import data as data_lib
 from tinybert_tf import outputs, progress
 from tinybert_tf.checkpoint import load_pretrained
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -192,7 +195,7 @@ def augment_task(config: AugmentConfig) -> str:
         outputs.remove_stale_partials(folder, suffix=os.path.basename(progress_path))
     rerun = outputs.guard_settings(config.output_file + ".settings.json", "augment", settings, config.output_file)
     if rerun and os.path.isfile(config.output_file):
-        print(f"{config.output_file} already holds this augmentation; reusing it.")
+        logger.info(f"{config.output_file} already holds this augmentation; reusing it.")
         return config.output_file
 
     done, offset = 0, 0
@@ -200,16 +203,16 @@ def augment_task(config: AugmentConfig) -> str:
         with open(progress_path, encoding="utf-8") as f:
             committed = json.load(f)
         done, offset = int(committed["examples"]), int(committed["bytes"])
-        print(f"Resuming the augmentation after {done} of {len(train)} examples.")
+        logger.info(f"Resuming the augmentation after {done} of {len(train)} examples.")
     pretrained = load_pretrained(config.teacher)
     augmenter = Augmenter(pretrained, config.top_k, config.seed)
     total = len(train) * (config.num_augmented + 1)
     begin = time.time()
     augmenter.prepare_neighbours(w for t in train.texts[done:] for w in augmenter.words(t))
     avg_bytes = sum(len(t) for t in train.texts) / len(train) + 40
-    print(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows, "
-          f"expected ~{total * avg_bytes / 1e6:.1f} MB ({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
-          f"p={config.replace_prob}, K={config.top_k}).", flush=True)
+    logger.info(f"Augmenting {len(train)} examples x {config.num_augmented} copies (+ originals) = {total} rows, "
+                f"expected ~{total * avg_bytes / 1e6:.1f} MB ({'MLM head' if augmenter.mlm_head is not None else 'embedding neighbours'}, "
+                f"p={config.replace_prob}, K={config.top_k}).")
 
     label_of = (lambda y: float(y)) if task.is_regression else (lambda y: task.label_names[int(y)])
     shown = progress.bar(len(train), "augment", unit="example", initial=done)
@@ -239,5 +242,5 @@ def augment_task(config: AugmentConfig) -> str:
     shown.close()
     os.replace(partial, config.output_file)
     os.remove(progress_path)
-    print(f"Wrote {total} rows to {config.output_file} in {time.time() - begin:.1f} s.")
+    logger.info(f"Wrote {total} rows to {config.output_file} in {time.time() - begin:.1f} s.")
     return config.output_file

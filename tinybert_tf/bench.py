@@ -12,11 +12,14 @@ like on a noisy shared machine (absolute numbers still move between runs).
 
 import dataclasses
 import json
+import logging
 import os
 import platform
 import subprocess
 import sys
 from typing import Dict, List, Optional
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = "tinybert_tf.bench/1"
 
@@ -114,8 +117,8 @@ def run_host_benchmark(config: BenchConfig) -> Dict:
                     "threads": lat["threads"], "warmup": lat["warmup"], "runs": lat["runs"],
                     "p50_ms": lat["p50_ms"], "p90_ms": lat["p90_ms"], "p99_ms": lat["p99_ms"],
                     "mean_ms": lat["mean_ms"], "peak_rss_mb": measured["peak_rss_mb"]})
-            print(f"{name}/{variant}: " + ", ".join(f"seq {r['seq_len']} p50 {r['p50_ms']:.2f} ms"
-                                                    for r in results[-len(seq_lens):]), flush=True)
+            logger.info(f"{name}/{variant}: " + ", ".join(f"seq {r['seq_len']} p50 {r['p50_ms']:.2f} ms"
+                                                          for r in results[-len(seq_lens):]))
     data = {"schema": SCHEMA, "device": host_info(), "protocol": {
         "batch": 1, "threads": config.threads, "warmup": config.warmup, "runs": config.runs}, "results": results}
     write_outputs(data, config.output_dir)
@@ -186,7 +189,7 @@ def write_outputs(data: Dict, output_dir: str) -> None:
     text = table(data)
     with open(os.path.join(output_dir, "bench.md"), "w", encoding="utf-8") as f:
         f.write(text + "\n")
-    print(text)
+    logger.info(text)
     plot(data, os.path.join(output_dir, "bench.png"))
 
 

@@ -9,12 +9,13 @@ import dataclasses
 import importlib
 import inspect
 import json
+import logging
 import os
 import re
 import sys
 import typing
 
-from tinybert_tf import progress
+from tinybert_tf import progress, settings
 from tinybert_tf.errors import TinyBertError
 
 
@@ -93,29 +94,83 @@ _GLOSSARY = {
 }
 
 
-def _add_dataclass_args(parser, cls):
-    hints = typing.get_type_hints(cls)
-    docs = _field_docs(cls.__doc__)
+def _class_docs(cls) -> dict:
+    """{field: help} of a config class, its run-settings base classes' entries included."""
+    docs = {}
+    for klass in reversed(cls.__mro__):
+        if dataclasses.is_dataclass(klass):
+            docs.update(_field_docs(klass.__doc__))
     shared = {text for text in docs.values() if list(docs.values()).count(text) > 1}
     docs = {name: (_GLOSSARY[name] if name in _GLOSSARY and (text in shared or not text) else text)
             for name, text in docs.items()}
     docs.update({name: text for name, text in _GLOSSARY.items() if name not in docs})
+    return docs
+
+
+def _flag_fields(cls, default=None, prefix="", dest="", derived=()):
+    """(flag, dest, type, default, help) for every field a user sets: the config's own
+    fields, then its sections' (`settings.section`) under their prefix, less the fields
+    the config derives for them. `dest` is the dotted path (`distill.temperature`)."""
+    hints, docs = typing.get_type_hints(cls), _class_docs(cls)
+    nested = settings.sections(cls)
     for field in dataclasses.fields(cls):
-        flag = "--" + field.name.replace("_", "-")
+        if field.name in derived:
+            continue
+        value = _field_value(field, default)
+        if field.name in nested:
+            sub_prefix = "-".join(p for p in (prefix, field.metadata["prefix"]) if p)
+            yield from _flag_fields(hints[field.name], value, sub_prefix, f"{dest}{field.name}.",
+                                    field.metadata["derived"])
+            continue
         kind = hints[field.name]
-        optional = typing.get_origin(kind) is typing.Union and type(None) in typing.get_args(kind)
-        if optional:
+        if typing.get_origin(kind) is typing.Union and type(None) in typing.get_args(kind):
             kind = next(a for a in typing.get_args(kind) if a is not type(None))
-        text = (docs.get(field.name, "") + f" (default: {field.default})").strip().replace("%", "%%")
+        text = docs.get(field.name, "")
+        if field.metadata.get("choices"):
+            text += f" ({', '.join(field.metadata['choices'])})"
+        if dest:
+            text += f" [{dest}{field.name}]"
+        flag = "--" + "-".join(p for p in (prefix, field.name.replace("_", "-")) if p)
+        yield flag, dest + field.name, kind, value, text
+
+
+def _add_dataclass_args(parser, cls):
+    aliases = getattr(cls, "FLAG_ALIASES", {})
+    for flag, dest, kind, default, text in _flag_fields(cls):
+        names = [flag] + ["--" + a for a in aliases.get(dest, ())]
+        text = f"{text} (default: {default})".strip().replace("%", "%%")
         if kind is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=text)
+            parser.add_argument(*names, dest=dest, action=argparse.BooleanOptionalAction, default=default, help=text)
         else:
-            parser.add_argument(flag, type=kind, default=field.default, help=text)
+            parser.add_argument(*names, dest=dest, type=kind, default=default, help=text,
+                                metavar=dest.rsplit(".", 1)[-1].upper())
     parser.epilog = "Flags are the fields of " + cls.__name__ + " (Python API: the same names)."
 
 
-def _config_from_args(cls, args):
-    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+def _config_from_args(cls, args, dest="", base=None, derived=()):
+    """The config `_add_dataclass_args` made flags for, from the parsed flags, starting
+    from `base` (default: the fields' defaults); a section's derived fields keep `base`'s
+    values."""
+    nested = settings.sections(cls)
+    hints = typing.get_type_hints(cls) if nested else {}
+    kwargs = {}
+    for field in dataclasses.fields(cls):
+        if field.name in derived:
+            continue
+        if field.name in nested:
+            kwargs[field.name] = _config_from_args(hints[field.name], args, f"{dest}{field.name}.",
+                                                   _field_value(field, base), nested[field.name].metadata["derived"])
+        elif hasattr(args, dest + field.name):
+            kwargs[field.name] = getattr(args, dest + field.name)
+    return cls(**kwargs) if base is None else dataclasses.replace(base, **kwargs)
+
+
+def _field_value(field, config=None):
+    """`field`'s value in `config`, or its default (a section: as its factory makes it, before
+    the composing config fills anything in, such as a preset's values)."""
+    if config is not None:
+        return getattr(config, field.name)
+    return field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
 
 
 def _cmd_finetune(args):
@@ -278,6 +333,8 @@ def build_parser(only="all"):
                                  "recipe_config.json); flags given here override it")
             command.add_argument("--quiet", action="store_true",
                                  help="no progress bars; training prints one line per epoch")
+            command.add_argument("--log-level", default="info", choices=_LOG_LEVELS,
+                                 help="the least severe library message shown (default: info)")
 
     pr = sub.add_parser("predict", help="run a trained classifier (directory, .tflite or bundle) on text",
                         description="Prints one JSON line per text: label, score (probability; regression: "
@@ -306,6 +363,8 @@ def build_parser(only="all"):
     return parser
 
 
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
 # Commands whose interrupted work a rerun continues (training resumes from its last backup).
 _RESUMABLE = {"finetune", "distill-general", "distill-task", "augment", "prune", "export", "recipe"}
 # (mlm-head takes minutes and restarts from the beginning.)
@@ -324,6 +383,7 @@ def main(argv=None):
         _defaults_from_config_file(parser, command, argv)
         args = parser.parse_args(argv)  # usage errors exit here with argparse's own message
         progress.set_quiet(getattr(args, "quiet", False))
+        progress.log_to_console(getattr(logging, getattr(args, "log_level", "info").upper()))
         log_file = _plain_log(args, argv)
         args.func(args)
     except KeyboardInterrupt:
@@ -384,7 +444,9 @@ class _PlainLog:
 
 def _plain_log(args, argv):
     """With --log-dir, everything the command prints also goes to `<log_dir>/tinybert-tf.log`."""
-    log_dir = getattr(args, "log_dir", None)
+    # The command's log folder: `log_dir`, or a section's (`run.log_dir`, `recovery.log_dir`).
+    log_dir = next((v for k, v in sorted(vars(args).items(), key=lambda kv: kv[0].count("."))
+                    if k.rsplit(".", 1)[-1] == "log_dir"), None)
     return _PlainLog(os.path.join(log_dir, "tinybert-tf.log"), argv) if log_dir else None
 
 
@@ -408,7 +470,11 @@ def load_config_file(path: str) -> dict:
             raise ValueError(f"--config {path} is not valid JSON ({e}); YAML files must end in .yaml or .yml.") from None
     if not isinstance(values, dict):
         raise ValueError(f"--config {path} must hold a mapping of field names to values.")
-    return {str(k).replace("-", "_"): v for k, v in values.items()}
+    return _underscored(values)
+
+
+def _underscored(values: dict) -> dict:
+    return {str(k).replace("-", "_"): _underscored(v) if isinstance(v, dict) else v for k, v in values.items()}
 
 
 def _defaults_from_config_file(parser, command, argv):
@@ -424,13 +490,22 @@ def _defaults_from_config_file(parser, command, argv):
     if command not in subparsers.choices or command not in {c[0] for c in _CONFIG_COMMANDS}:
         raise ValueError(f"--config works with {', '.join(c[0] for c in _CONFIG_COMMANDS)}.")
     command_parser = subparsers.choices[command]
-    fields = {a.dest for a in command_parser._actions} - {"help", "config"}
-    values = load_config_file(known.config)
-    unknown = sorted(set(values) - fields)
+    dests = {a.dest for a in command_parser._actions} - {"help", "config"}
+    # A key is a field's dotted path (`distill.temperature`, or a section written as a
+    # mapping), or a flag's name (`temperature`, `teacher_epochs`).
+    by_flag = {o[2:].replace("-", "_"): a.dest for a in command_parser._actions for o in a.option_strings
+               if o.startswith("--")}
+    values, unknown = {}, []
+    for key, value in settings.flatten(load_config_file(known.config)).items():
+        dest = key if key in dests else by_flag.get(key)
+        if dest is None or dest not in dests:
+            unknown.append(key)
+        else:
+            values[dest] = value
     if unknown:
-        raise ValueError(f"--config {known.config}: {', '.join(unknown)} {'is not a' if len(unknown) == 1 else 'are not'} "
-                         f"{command} setting{'s' if len(unknown) > 1 else ''}; `tinybert-tf {command} --help` "
-                         "lists them.")
+        raise ValueError(f"--config {known.config}: {', '.join(sorted(unknown))} "
+                         f"{'is not a' if len(unknown) == 1 else 'are not'} {command} setting"
+                         f"{'s' if len(unknown) > 1 else ''}; `tinybert-tf {command} --help` lists them.")
     command_parser.set_defaults(**values)
 
 

@@ -11,6 +11,7 @@ same folder are refused (`outputs.prepare_output_dir`).
 
 import dataclasses
 import json
+import logging
 import math
 import os
 import shutil
@@ -22,15 +23,14 @@ from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
-from tinybert_tf.distiller import PROJECTION_INITS, REGRESSION_TARGETS, Distiller
+from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
 from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
+from tinybert_tf.settings import (CLIPPINGS, PROJECTION_INITS, PROJECTIONS, REGRESSION_TARGETS, STEP1_OPTIMIZERS,
+                                  DistributedRunSettings, choice)
 from tinybert_tf.training import (
-    CLIPPINGS,
-    DISTRIBUTIONS,
-    MIXED_PRECISION,
     distribution,
     precision,
     worker_output_dir,
@@ -43,9 +43,11 @@ from tinybert_tf.training import (
 )
 from tinybert_tf.task_kinds import best_dev_monitor, configure_task, evaluate_task, task_inputs, validation_dataset
 
+logger = logging.getLogger(__name__)
+
 
 @dataclasses.dataclass
-class GeneralDistillConfig:
+class GeneralDistillConfig(DistributedRunSettings):
     """General distillation: a student learns the pretrained teacher's attention and hidden
     states on unlabelled text (no prediction loss).
 
@@ -62,18 +64,10 @@ class GeneralDistillConfig:
         projection / projection_init: the learned W mapping student states to the
             teacher's width (`shared`, `per_layer`, `none`) and its start (`auto`: identity
             when the widths are equal, else random; `identity`; `glorot`).
-        mixed_precision: `bfloat16` (or `float16`, with dynamic loss scaling; for GPUs)
-            runs teacher and student in that type with float32 weights (losses, softmax
-            and LayerNorm in float32); `none`: float32.
-        distribution: `mirrored` trains under `tf.distribute.MirroredStrategy` (this
-            host's GPUs), `multi_worker` under `MultiWorkerMirroredStrategy` (the workers
-            in `TF_CONFIG`, a shared output folder; see `training.worker_output_dir`),
-            `tpu` under `TPUStrategy` (the TPU `TPU_NAME` names, `local` on a TPU VM;
-            untested here); `batch_size` is the global batch. `none`: no strategy.
-        padding: `longest` cuts each training batch to its longest example (rounded up to
-            a multiple of 8) instead of padding it to `max_length` (the default).
-        group_by_length: batches examples of similar length together (HF's
-            `group_by_length`; `data.ResumableBatches`). Off by default.
+
+    The run settings (`max_length`, `batch_size`, `padding`, `group_by_length`, `seed`,
+    `log_dir`, `backup_every_steps`, `mixed_precision`, `distribution`) are
+    `settings.DistributedRunSettings`'.
     """
 
     teacher: str = "minilm-l6"
@@ -81,30 +75,18 @@ class GeneralDistillConfig:
     init: Optional[str] = None
     corpus: Optional[str] = None
     max_segments: Optional[int] = None
-    max_length: int = 128
-    batch_size: int = 32
     epochs: int = 1
     learning_rate: float = 1e-4
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     layer_mapping: str = "uniform"
-    projection: str = "shared"
-    projection_init: str = "auto"
+    projection: str = choice("shared", PROJECTIONS)
+    projection_init: str = choice("auto", PROJECTION_INITS)
     output_dir: str = "runs/general"
-    backup_every_steps: int = 50
-    log_dir: Optional[str] = None
-    seed: int = 0
-    mixed_precision: str = "none"
-    distribution: str = "none"
-    padding: str = "max_length"
-    group_by_length: bool = False
-
-    def __post_init__(self):
-        data_lib.check_padding(self.padding)
 
 
 @dataclasses.dataclass
-class TaskDistillConfig:
+class TaskDistillConfig(DistributedRunSettings):
     """Task distillation from a fine-tuned teacher.
 
     Args:
@@ -156,16 +138,11 @@ class TaskDistillConfig:
             `max_length`, so with `padding="longest"` it can cost more than one epoch's in-batch
             teacher passes: it pays from two step-2 epochs up. Off by default: runs recorded
             without it stay exact to resume.
-        mixed_precision: `bfloat16` (or `float16`, loss-scaled) trains in that type with
-            float32 weights (losses, softmax, LayerNorm in float32); the saved student is
-            float32 and its metrics are computed in float32. `none`: float32 throughout.
-        distribution: `none`, `mirrored`, `multi_worker` or `tpu`, as for general
-            distillation (`GeneralDistillConfig.distribution`); `batch_size` is global.
-        padding: `longest` cuts each training and dev batch to its longest example
-            (rounded up to a multiple of 8) instead of padding it to `max_length` (the
-            default).
-        group_by_length: batches examples of similar length together (HF's
-            `group_by_length`; `data.ResumableBatches`). Off by default.
+
+    The run settings (`max_length`, `batch_size`, `padding`, `group_by_length`, `seed`,
+    `log_dir`, `backup_every_steps`, `mixed_precision`, `distribution`) are
+    `settings.DistributedRunSettings`'; with mixed precision the saved student is float32
+    and its metrics are computed in float32.
     """
 
     teacher: str = "runs/teacher"
@@ -173,8 +150,6 @@ class TaskDistillConfig:
     init: Optional[str] = None
     task: str = "fine_foods"
     augmented_file: Optional[str] = None
-    max_length: int = 128
-    batch_size: int = 32
     intermediate_epochs: int = 2
     intermediate_learning_rate: float = 5e-5
     prediction_epochs: int = 2
@@ -182,34 +157,24 @@ class TaskDistillConfig:
     temperature: float = 1.0
     warmup_ratio: float = 0.1
     layer_mapping: str = "uniform"
-    projection: str = "shared"
-    projection_init: str = "auto"
-    intermediate_optimizer: str = "adam"
-    prediction_clipping: str = "global"
+    projection: str = choice("shared", PROJECTIONS)
+    projection_init: str = choice("auto", PROJECTION_INITS + ("carried",))
+    intermediate_optimizer: str = choice("adam", STEP1_OPTIMIZERS)
+    prediction_clipping: str = choice("global", CLIPPINGS)
     eval_steps: int = 0
-    regression_target: str = "teacher"
+    regression_target: str = choice("teacher", REGRESSION_TARGETS)
     max_train_examples: Optional[int] = None
     max_eval_examples: Optional[int] = None
     doc_stride: int = 128
     max_query_length: int = 64
     output_dir: str = "runs/student"
-    backup_every_steps: int = 50
-    log_dir: Optional[str] = None
-    seed: int = 0
     data_dir: Optional[str] = None
     pruning_sparsity: float = 0.0
     pruning_2_4: bool = False
     pruning_end_fraction: float = 0.7
     pruning_frequency: int = 10
     pruning_log_dir: Optional[str] = None
-    mixed_precision: str = "none"
     cache_teacher_logits: bool = False
-    distribution: str = "none"
-    padding: str = "max_length"
-    group_by_length: bool = False
-
-    def __post_init__(self):
-        data_lib.check_padding(self.padding)
 
 
 def _run_step(distiller, batches, output_dir, name, every, label, validation_data=None, keep_best=None,
@@ -220,7 +185,7 @@ def _run_step(distiller, batches, output_dir, name, every, label, validation_dat
     once its outputs are saved."""
     done = os.path.join(output_dir, f"{name}.done.npz")
     if os.path.isfile(done):
-        print(f"{label}: finished before ({done}); continuing from it.")
+        logger.info(f"{label}: finished before ({done}); continuing from it.")
         distiller.load_student_state(done)
         return None
     # backup_root: the chief's folder, which every multi-worker worker restores from.
@@ -283,7 +248,7 @@ def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = N
     student = build_student(teacher.encoder, config.student, config.init, mapping)
     outputs.prepare_output_dir(config.output_dir, "distill-general", config)
     if outputs.is_finished(config.output_dir):
-        print(f"{config.output_dir} holds this general distillation, finished; reusing it (delete it to train again).")
+        logger.info(f"{config.output_dir} holds this general distillation, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).encoder, None
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
@@ -291,8 +256,8 @@ def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = N
     batches = data_lib.ResumableBatches(features, config.batch_size, config.epochs, seed=config.seed,
                                         padding=config.padding, group_by_length=config.group_by_length)
     steps = batches.steps_per_epoch * config.epochs
-    print(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
-          f"tokens; {steps} steps.")
+    logger.info(f"General distillation: {len(lines)} corpus lines -> {len(texts)} windows of <= {config.max_length} "
+                f"tokens; {steps} steps.")
 
     distiller = Distiller(student, teacher.encoder, mapping, config.projection, config.projection_init)
     distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
@@ -358,9 +323,6 @@ def _task_student(config, teacher, mapping, task):
     return build_student(teacher.task_model, config.student, config.init, mapping)
 
 
-STEP1_OPTIMIZERS = ("adam", "bert_adam")
-
-
 def _step1_optimizer(config):
     """Plain Adam, or the official code's BertAdam settings (`task_distill` validated the name)."""
     if config.intermediate_optimizer == "bert_adam":
@@ -381,12 +343,12 @@ def _task_distiller(config, student, teacher, mapping) -> Distiller:
     if heads_file and os.path.isfile(heads_file):
         with open(heads_file, encoding="utf-8") as f:
             head_map = json.load(f)["heads"]
-        print(f"Attention: each student head learns from the teacher head it was pruned from ({HEADS_FILE}).")
+        logger.info(f"Attention: each student head learns from the teacher head it was pruned from ({HEADS_FILE}).")
     distiller = Distiller(student, teacher.task_model, mapping, config.projection, init, head_map=head_map)
     if found and config.projection_init in ("auto", "carried"):
         distiller.load_projections(carried)
         distiller.projection_init = "carried"
-    print(f"Projections: {config.projection}, starting from {distiller.projection_init}.")
+    logger.info(f"Projections: {config.projection}, starting from {distiller.projection_init}.")
     return distiller
 
 
@@ -395,8 +357,6 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     """Task distillation (step 1 then step 2). Saves the student classifier to
     `config.output_dir` with its metrics. Returns (student classifier, metrics).
     Resumes an interrupted run exactly and reuses a finished one (see the module doc)."""
-    if config.distribution not in DISTRIBUTIONS:  # before any model is built or file written
-        raise ValueError(f"distribution={config.distribution!r}; use one of {', '.join(DISTRIBUTIONS)}.")
     with precision(config.mixed_precision), distribution(config.distribution):
         return _on_this_worker(_task_distill, config, callbacks, task)
 
@@ -405,14 +365,6 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                   task: Optional[data_lib.TaskData] = None, backup_root=None):
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
-    # Checked before anything is written (the Distiller and optimizers check again when built).
-    for name, value, allowed in (("intermediate_optimizer", config.intermediate_optimizer, STEP1_OPTIMIZERS),
-                                 ("prediction_clipping", config.prediction_clipping, CLIPPINGS),
-                                 ("projection_init", config.projection_init, PROJECTION_INITS + ("carried",)),
-                                 ("regression_target", config.regression_target, REGRESSION_TARGETS),
-                                 ("mixed_precision", config.mixed_precision, MIXED_PRECISION)):
-        if value not in allowed:
-            raise ValueError(f"{name}={value!r}; use one of {', '.join(allowed)}.")
     teacher = load_pretrained(config.teacher)
     if teacher.task_model is None:
         raise ValueError(f"The teacher {config.teacher} has no task head; fine-tune it first "
@@ -434,7 +386,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     student = _task_student(config, teacher, mapping, task)
     outputs.prepare_output_dir(config.output_dir, "distill-task", config)
     if outputs.is_finished(config.output_dir):
-        print(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
+        logger.info(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).task_model, read_metrics(config.output_dir)
     train_inputs = task_inputs(task, train, tokenizer, config.max_length)
     dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size, config.padding)
@@ -460,8 +412,8 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         return data_lib.ResumableBatches(inputs, config.batch_size, epochs, seed=config.seed,
                                          padding=config.padding, group_by_length=config.group_by_length)
 
-    print(f"Task distillation on {num_inputs} examples ({steps_per_epoch} steps an epoch): "
-          f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
+    logger.info(f"Task distillation on {num_inputs} examples ({steps_per_epoch} steps an epoch): "
+                f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
     try:
         if config.intermediate_epochs > 0:
             distiller.compile(optimizer=_step1_optimizer(config), stage="intermediate")

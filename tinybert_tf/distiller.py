@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from tinybert_tf.settings import PROJECTION_INITS, PROJECTIONS, REGRESSION_TARGETS  # noqa: F401  (re-exported)
 from tinybert_tf import losses
 from tinybert_tf.backend import keras, tf
 from tinybert_tf.layer_mapping import layer_mapping as make_layer_mapping
@@ -20,9 +21,6 @@ STAGES = {
     "prediction": ("prediction",),                          # task distillation step 2
     "all": ("embedding", "attention", "hidden", "prediction"),
 }
-PROJECTIONS = ("shared", "per_layer", "none")
-PROJECTION_INITS = ("auto", "identity", "glorot")
-REGRESSION_TARGETS = ("teacher", "labels", "mix")
 
 
 @keras.saving.register_keras_serializable(package="tinybert_tf")

@@ -17,6 +17,7 @@ writes the bundle the Android app reads: `model.tflite`, `vocab.txt`, `labels.tx
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import re
 import shutil
@@ -37,6 +38,8 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.task_kinds import headline_metric, split_scorer, task_as_trained, task_inputs
+
+logger = logging.getLogger(__name__)
 
 VARIANTS = ("float32", "float16", "dynamic_int8", "full_int8")
 QUANTIZATIONS = VARIANTS
@@ -305,8 +308,8 @@ def export_model(config: ExportConfig) -> Dict:
                    f"FAILED its {key} check (drop {drop:.4f} > {config.max_accuracy_drop * scale:g}), written anyway "
                    "(--force)"
                    if variant in written else f"REFUSED ({key} drop; --force writes it)")
-        print(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
-              f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> {verdict}", flush=True)
+        logger.info(f"{variant}: {entry['size_mb']:.1f} MB, max |logit diff| {parity:.2e}, test {key} "
+                    f"{test[key]:.4f} (Keras {keras_test[key]:.4f}) -> {verdict}")
         outputs.fault_point(f"export:variant:{variant}")
     if config.bundle_variant in written:
         write_bundle(os.path.join(config.output_dir, "bundle"), written[config.bundle_variant], loaded, config,
@@ -338,8 +341,8 @@ def _export_keras_hub(config: ExportConfig) -> Dict:
     theirs = np.asarray(hub({"token_ids": dev_x["input_ids"], "padding_mask": dev_x["attention_mask"],
                              "segment_ids": dev_x["token_type_ids"]}, training=False))
     diff = float(np.max(np.abs(theirs - loaded.classifier.predict(dev_x, batch_size=32, verbose=0))))
-    print(f"keras-hub preset {preset}: max |logit diff| {diff:.2e} on {len(dev_x['input_ids'])} dev examples "
-          f"(reloaded with BertTextClassifier.from_preset)")
+    logger.info(f"keras-hub preset {preset}: max |logit diff| {diff:.2e} on {len(dev_x['input_ids'])} dev examples "
+                f"(reloaded with BertTextClassifier.from_preset)")
     if diff > KERAS_HUB_TOLERANCE:
         outputs.discard(config.output_dir, ["preset"])
         raise ExportError(f"The keras-hub preset differs from the model by {diff:.2e} (> {KERAS_HUB_TOLERANCE}); "
@@ -393,8 +396,8 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
               "parity_max_abs_prob_diff": parity, "keras_test": keras_test, "test": test,
               "accuracy_drop": drop, "passed": drop <= config.max_accuracy_drop,
               "metadata": {k: v for k, v in tflite_metadata.read_metadata(with_metadata).items() if k != "files"}}
-    print(f"mediapipe ({config.bundle_variant}, fixed length {length}): {report['size_mb']:.1f} MB, max |prob diff| "
-          f"{parity:.2e} vs Keras, test accuracy {test['accuracy']:.4f} (Keras {keras_test['accuracy']:.4f})")
+    logger.info(f"mediapipe ({config.bundle_variant}, fixed length {length}): {report['size_mb']:.1f} MB, max |prob diff| "
+                f"{parity:.2e} vs Keras, test accuracy {test['accuracy']:.4f} (Keras {keras_test['accuracy']:.4f})")
     if not report["passed"] and not config.force:
         outputs.discard(config.output_dir, [])
         raise ExportError(f"The MediaPipe model loses {drop:.4f} test accuracy (> {config.max_accuracy_drop}); "
@@ -422,8 +425,8 @@ def _mediapipe_check(path, dev, file_dev, labels) -> Dict:
     try:
         classifier = tflite_metadata.mediapipe_classifier(path)
     except (ImportError, OSError):  # the schema code imports, the native text runtime does not
-        print("MediaPipe is not installed: the metadata was written and read back, but not run through MediaPipe "
-              "(" + tflite_metadata.INSTALL_HINT + ")")
+        logger.warning("MediaPipe is not installed: the metadata was written and read back, but not run through MediaPipe "
+                       "(" + tflite_metadata.INSTALL_HINT + ")")
         return {"checked": False, "why": "mediapipe not installed"}
     with classifier:
         scores = np.array([tflite_metadata.mediapipe_scores(classifier, text, labels) for text in dev.texts])
@@ -431,8 +434,8 @@ def _mediapipe_check(path, dev, file_dev, labels) -> Dict:
     check = {"checked": True, "examples": len(dev), "label_agreement": float(np.mean(
         scores.argmax(1) == file_dev.argmax(1))), "max_abs_prob_diff": float(diff.max()),
         "identical_to_1e-4": int(np.sum(diff <= 1e-4))}
-    print(f"MediaPipe TextClassifier on {len(dev)} dev examples: same label on {check['label_agreement']:.1%}, "
-          f"max |prob diff| {check['max_abs_prob_diff']:.2e} (its tokenizer keeps accents; this project strips them)")
+    logger.info(f"MediaPipe TextClassifier on {len(dev)} dev examples: same label on {check['label_agreement']:.1%}, "
+                f"max |prob diff| {check['max_abs_prob_diff']:.2e} (its tokenizer keeps accents; this project strips them)")
     return check
 
 
@@ -450,7 +453,7 @@ def _finished_report(config: ExportConfig) -> Optional[Dict]:
     when there is none yet)."""
     report_path = os.path.join(config.output_dir, "export_report.json")
     if outputs.prepare_output_dir(config.output_dir, "export", config) and os.path.isfile(report_path):
-        print(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
+        logger.info(f"{config.output_dir} holds this export, finished; reusing it (delete it to export again).")
         with open(report_path, encoding="utf-8") as f:
             return json.load(f)
     return None
@@ -484,8 +487,8 @@ def _quantization_aware(model, task, tokenizer, length, dev_x, test_x, config: E
         dev = qat_model.predict(dev_x, batch_size=32, verbose=0)
         test = compute_metrics(qat_model.predict(test_x, batch_size=32, verbose=0), task.test.labels,
                                task.is_regression)
-    print(f"quantization-aware training: {config.qat_epochs} epoch(s), {time.time() - start:.0f} s, "
-          f"fake-quantized Keras test {test}", flush=True)
+    logger.info(f"quantization-aware training: {config.qat_epochs} epoch(s), {time.time() - start:.0f} s, "
+                f"fake-quantized Keras test {test}")
     return qat_model, dev, {"epochs": config.qat_epochs, "learning_rate": config.qat_learning_rate,
                             "keras_test": test, "seconds": round(time.time() - start, 1)}
 

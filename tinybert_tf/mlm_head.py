@@ -14,6 +14,7 @@ positions' encoder outputs are kept. The head then trains on those features with
 """
 
 import dataclasses
+import logging
 import os
 import time
 from typing import Dict, Optional
@@ -26,6 +27,8 @@ from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.models import BertMaskedLMHead
 from tinybert_tf.training import read_metrics, write_json
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -97,12 +100,12 @@ def train_mlm_head(config: MlmHeadConfig) -> Dict:
     encoder, tokenizer = pretrained.encoder, pretrained.tokenizer
     outputs.prepare_output_dir(config.output_dir, "mlm-head", config)
     if outputs.is_finished(config.output_dir):
-        print(f"{config.output_dir} holds this MLM head, finished; reusing it (delete it to train again).")
+        logger.info(f"{config.output_dir} holds this MLM head, finished; reusing it (delete it to train again).")
         return read_metrics(config.output_dir)
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, tokenizer, config.max_length)
     start = time.time()
-    print(f"MLM head: encoding {len(texts)} masked windows once (encoder frozen) ...", flush=True)
+    logger.info(f"MLM head: encoding {len(texts)} masked windows once (encoder frozen) ...")
     feats, targets, windows = masked_features(encoder, tokenizer, texts, config.max_length, config.mask_prob,
                                               config.seed)
     split = len(texts) - max(1, int(round(config.holdout_fraction * len(texts))))
@@ -126,7 +129,7 @@ def train_mlm_head(config: MlmHeadConfig) -> Dict:
                "encode_seconds": round(encode_seconds, 1), "seconds": round(time.time() - start, 1)}
     save_pretrained(encoder, config.output_dir, tokenizer=tokenizer, mlm_head=head)
     write_json(os.path.join(config.output_dir, "metrics.json"), metrics)  # last: marks it finished
-    print(f"MLM head saved to {config.output_dir}: held-out masked top-1 {scores['top1']:.3f}, "
-          f"top-15 {scores['top15']:.3f}.")
+    logger.info(f"MLM head saved to {config.output_dir}: held-out masked top-1 {scores['top1']:.3f}, "
+                f"top-15 {scores['top15']:.3f}.")
     return metrics
 

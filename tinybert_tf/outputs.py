@@ -25,6 +25,7 @@ import signal
 from typing import Iterable, Optional
 
 from tinybert_tf.errors import TinyBertError
+from tinybert_tf.settings import flatten, to_dict
 
 SETTINGS_FILE = "run_settings.json"
 FINISHED_FILE = "metrics.json"
@@ -94,10 +95,14 @@ def write_json(path: str, payload) -> None:
 
 # --- the settings guard ---------------------------------------------------------------------------
 def settings_of(config, free: Iterable[str] = ()) -> dict:
-    """The fields of a config dataclass (or dict) that shape a stage's results."""
-    fields = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config)
-    skip = FREE_FIELDS | set(free)
-    return {k: v for k, v in fields.items() if k not in skip}
+    """The fields of a config dataclass (or dict) that shape a stage's results, nested
+    sections flattened to dotted names (`recovery.temperature`). Left out: the
+    `FREE_FIELDS` at any depth, the fields a composing config sets in its sections
+    (`settings.to_dict`), and the names or sections in `free`."""
+    fields = to_dict(config) if dataclasses.is_dataclass(config) else dict(config)
+    skip = set(free)
+    return {k: v for k, v in flatten(fields).items()
+            if k.rsplit(".", 1)[-1] not in FREE_FIELDS and not any(k == s or k.startswith(s + ".") for s in skip)}
 
 
 def check_not_a_file(path: str, what: str = "output folder") -> None:
@@ -212,12 +217,16 @@ def remove_stale_partials(directory: str, suffix: str = "") -> None:
 
 
 def trained_setting(model_dir: str, name: str):
-    """A setting a saved model was trained with (its `training_config.json`), or None."""
+    """A setting a saved model was trained with (its `training_config.json`; a pruned
+    model's training settings are its recovery's), or None."""
     path = os.path.join(model_dir, "training_config.json")
     if not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
-        return json.load(f).get(name)
+        recorded = json.load(f)
+    if name not in recorded and isinstance(recorded.get("recovery"), dict):
+        return recorded["recovery"].get(name)
+    return recorded.get(name)
 
 
 def trained_max_length(model_dir: str) -> Optional[int]:

@@ -1,8 +1,15 @@
 """What a run shows while it works: progress bars (tqdm) for the long loops, Keras's
-per-step bar in training, TensorBoard logs when asked. `set_quiet(True)` (the CLI's
-`--quiet`) turns the bars off and training to one line per epoch; results never change."""
+per-step bar in training, TensorBoard logs when asked, and the library's log messages.
+`set_quiet(True)` (the CLI's `--quiet`) turns the bars off and training to one line per
+epoch; results never change.
 
+The library logs through `logging` (loggers under `tinybert_tf`) and installs no handler:
+a Python user decides where messages go (`logging.basicConfig(level=logging.INFO)`, or
+`log_to_console()` for the CLI's plain lines). The CLI calls `log_to_console`."""
+
+import logging
 import os
+import sys
 from typing import List, Optional
 
 _QUIET = False
@@ -15,6 +22,31 @@ def set_quiet(quiet: bool) -> None:
 
 def quiet() -> bool:
     return _QUIET
+
+
+class _Console(logging.Handler):
+    """Each message as a plain line on the *current* `sys.stdout` (warnings and errors:
+    `sys.stderr`), so whatever replaced the stream (the CLI's plain log, a test's capture)
+    sees it."""
+
+    def emit(self, record):
+        try:
+            stream = sys.stderr if record.levelno >= logging.WARNING else sys.stdout
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:  # logging's own rule: a handler never raises
+            self.handleError(record)
+
+
+def log_to_console(level=logging.INFO) -> None:
+    """Show the library's messages at `level` and above as plain lines (once; calling it
+    again only changes the level). They then stop propagating to the root logger, so a
+    handler TensorFlow or absl put there does not print them twice."""
+    package = logging.getLogger("tinybert_tf")
+    if not any(isinstance(h, _Console) for h in package.handlers):
+        package.addHandler(_Console())
+    package.setLevel(level)
+    package.propagate = False
 
 
 def keras_verbose():

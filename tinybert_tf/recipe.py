@@ -9,24 +9,54 @@ again after a crash continues instead of starting over.
 
 import dataclasses
 import json
+import logging
 import os
 from typing import Dict, List, Optional
 
 from tinybert_tf import augment as augment_lib
+from tinybert_tf import bench as bench_lib
 from tinybert_tf import data as data_lib
-from tinybert_tf import bench, export
-from tinybert_tf import distill, outputs
+from tinybert_tf import distill as distill_lib
+from tinybert_tf import export as export_lib
+from tinybert_tf import outputs, settings
 from tinybert_tf import teacher as teacher_lib
+from tinybert_tf.pruning.pipeline import PruneConfig
 from tinybert_tf.training import read_metrics
 
-# The task-distillation and augmentation knobs default to what those stages default to, so
-# the recipe and `distill-task` / `augment` cannot drift apart.
-_TASK = distill.TaskDistillConfig
+logger = logging.getLogger(__name__)
+
+# What the recipe sets in each stage's section itself: the paths between stages, the task
+# and its QA windows, and (in `run`) the run settings every training stage shares.
+_WINDOWS = ("max_eval_examples", "doc_stride", "max_query_length")
+_FINETUNE_SET = ("model", "task", "output_dir", "data_dir") + _WINDOWS + settings.run_fields(teacher_lib.FineTuneConfig)
+_GENERAL_SET = ("teacher", "student", "output_dir") + settings.run_fields(distill_lib.GeneralDistillConfig)
+_AUGMENT_SET = ("teacher", "task", "output_file", "seed", "data_dir")
+_DISTILL_SET = (("teacher", "student", "task", "augmented_file", "output_dir", "data_dir") + _WINDOWS
+                + settings.run_fields(distill_lib.TaskDistillConfig))
+# A cut's recovery is the recipe's task distillation (every knob of it), with its own epochs.
+_PRUNE_SET = ("model", "output_dir", "hidden_size", "recovery")
+_EXPORT_SET = ("model", "task", "output_dir", "bundle_variant", "max_length", "force", "data_dir",
+               "max_eval_examples", "format")
+_BENCH_SET = ("exports", "seq_lens", "output_dir")
 
 
 @dataclasses.dataclass
 class RecipeConfig:
-    """Args:
+    """The whole recipe: the settings of its own, then one section per stage, each that
+    stage's own config (`teacher.FineTuneConfig`, `distill_lib.GeneralDistillConfig`,
+    `augment.AugmentConfig`, `distill_lib.TaskDistillConfig`, `prune.PruneConfig`,
+    `export_lib.ExportConfig`, `bench.BenchConfig`). The recipe sets the paths between stages,
+    the task and the shared run settings (`run`) in every section; a value given there is
+    refused, so nothing set is silently replaced. A pruning cut's recovery is the `distill`
+    section itself with `prune_epochs` epochs per step: every task-distillation setting
+    reaches it. Flags: a section's fields under its prefix (`--teacher-epochs` is
+    `finetune.epochs`, `--general-max-segments`, `--prune-heads-fraction`,
+    `--export-variants`, `--bench-runs`); `distill`, `augment` and `run` fields under
+    their own names (`--temperature`, `--num-augmented`, `--max-length`). A `--config`
+    YAML/JSON file takes the same names, or sections as mappings (`distill: {temperature:
+    2}`); `recipe_config.json` in the run folder is one, and replays the run.
+
+    Args:
         teacher: the pretrained teacher (directory or short name); fine-tuned first.
         task: `fine_foods`, `stsb`, `brown_pos`, `squad`, `glue/<task>` or a directory of
             files. Tagging and QA tasks run without augmentation (the paper distils SQuAD
@@ -36,117 +66,87 @@ class RecipeConfig:
             more general distillation than a CPU run gives it).
         output_dir: `teacher/`, `general/`, `augmented/`, `student/`, `comparison.md`,
             `export/` (with `bundle/`), `export_teacher/`, `bench/` go here.
-        teacher_epochs: fine-tuning epochs of the teacher.
-        general_max_segments: corpus lines for general distillation (0 skips the stage;
-            the student then starts from the fine-tuned teacher's layers).
-        general_learning_rate: general distillation peak learning rate.
         preset: the budget of augmentation and task distillation (see `PRESETS`):
             `demo` (make demo: about 30 min on 2 cores), `full` (4 augmented copies,
             2 + 2 epochs, dev evaluation every 100 steps: 47 min for STS-B at length 64
             on 2 cores), `paper` (the paper's: 20 copies, 10 + 3 epochs; ~14x `full`'s
             work, meant for a GPU). Fields left unset (None) take the preset's value; set
             ones win.
-        num_augmented: N_a augmented copies per training example (0: no augmentation).
         augment_model: the model whose MLM head (single-piece words) and word embeddings
             (the rest) propose replacements, e.g. `tinybert-tf mlm-head` output; default:
             the fine-tuned teacher (embedding neighbours only: MiniLM has no MLM head).
-        intermediate_epochs, prediction_epochs: task distillation steps 1 and 2.
-        intermediate_learning_rate, prediction_learning_rate: their learning rates (the
-            paper's 5e-5 and 3e-5; a randomly initialised student such as `tinybert4`
-            learns faster in step 1 at 1e-4).
-        eval_steps: step 2 also evaluates on dev every N steps and keeps the best (0: at
-            epoch ends only).
-        intermediate_optimizer, prediction_clipping, regression_target, projection_init:
-            passed to task distillation (see `tinybert-tf distill-task --help`).
         prune_hidden_size: > 0 adds a pruning stage after task distillation (`pruned/`,
-            `tinybert-tf prune`): the student narrowed to this hidden size, with
-            `prune_heads_fraction` of its heads and `prune_ffn_fraction` of its FFN
-            neurons removed, recovered by task distillation (`prune_epochs` epochs of each
-            step, on the augmented data), vocabulary pruned with `prune_vocabulary`. The
-            pruned student is then the one exported (its bundle is the app's).
+            `tinybert-tf prune`): the student narrowed to this hidden size with the
+            `prune` section's cuts (`--prune-heads-fraction`, `--prune-ffn-fraction`,
+            `--prune-vocabulary`), recovered by the task distillation (`prune_epochs`
+            epochs of each step, on the augmented data). The pruned student is then the
+            one exported (its bundle is the app's).
         prune_schedule: gradual pruning instead of one cut: comma-separated hidden sizes
-            (e.g. `288,192`), each cut pruning the previous one's student with
-            `prune_heads_fraction` and `prune_ffn_fraction` and recovering it as above
-            (`pruned_h288/`, then `pruned/`); the vocabulary is pruned at the last cut only.
-            Replaces `prune_hidden_size` (set one of the two).
-        prune_heads_fraction: share of heads removed in every layer by the pruning stage.
-        prune_ffn_fraction: share of FFN neurons removed in every layer by the pruning stage.
-        prune_vocabulary: the pruning stage also keeps only the WordPieces the task uses.
-        prune_epochs: recovery epochs of each task-distillation step in the pruning stage.
-        export_variants: TFLite variants exported (and validated) for student and teacher
-            (empty: stop after the table); the student's `dynamic_int8` becomes the app bundle.
-        bench_runs: timed LiteRT runs per variant and sequence length (0: no benchmark).
-        log_dir: one TensorBoard tree for the run: `teacher/`, `general/`, `student/step1`,
-            `student/step2` (and the CLI's plain log, `tinybert-tf.log`).
-        mixed_precision: `bfloat16` or `float16` for general and task distillation (float32 weights;
-            teacher fine-tuning stays float32); `none`: float32.
-        cache_teacher_logits: step 2 of task distillation and of the pruning recovery
-            computes the teacher's logits once (`TaskDistillConfig.cache_teacher_logits`).
-        distribution: `mirrored` or `multi_worker` for general and task distillation
-            (`TaskDistillConfig.distribution`; `batch_size` is the global batch).
-        padding: `longest` cuts every training stage's batches to their longest example
-            (`TaskDistillConfig.padding`); default `max_length`.
-        group_by_length: every training stage batches examples of similar length together.
+            (e.g. `288,192`), each cut pruning the previous one's student and recovering it
+            as above (`pruned_h288/`, then `pruned/`); the vocabulary is pruned at the last
+            cut only. Replaces `prune_hidden_size` (set one of the two).
+        prune_epochs: recovery epochs of each task-distillation step after each cut.
+        data_dir: the task's data folder (TFDS data for GLUE, STS-B files).
         max_eval_examples: score on only the first N dev and test examples (SQuAD's test
             split has 10,570 questions); None: all.
         doc_stride: QA tasks: tokens two consecutive context windows share.
         max_query_length: QA tasks: a question's WordPieces kept.
+        run: the run settings of every training stage (`settings.DistributedRunSettings`;
+            teacher fine-tuning takes all but mixed precision and distribution, and stays
+            float32); `log_dir` is the root of one TensorBoard tree (`teacher/`,
+            `general/`, `student/step1`, ...) and of the CLI's plain log.
+        finetune: the teacher's fine-tuning (flags `--teacher-<field>`).
+        general: general distillation (`--general-<field>`); `max_segments` 0 skips it
+            (the student then starts from the fine-tuned teacher's layers).
+        augment: data augmentation (`--num-augmented`, `--replace-prob`, `--top-k`, ...);
+            `num_augmented` 0: none.
+        distill: task distillation (`--intermediate-epochs`, `--temperature`, ...), and
+            every pruning cut's recovery.
+        prune: the cuts every pruning step makes (`--prune-<field>`).
+        export: the TFLite export of student and teacher (`--export-<field>`; empty
+            `variants`: stop after the table); the student's `dynamic_int8` becomes the app
+            bundle.
+        bench: the LiteRT benchmark (`--bench-<field>`; `runs` 0: none).
     """
 
     teacher: str = "minilm-l6"
     task: str = "fine_foods"
     student: str = "teacher-l4"
     output_dir: str = "runs/demo"
-    max_length: int = 128
-    batch_size: int = 32
-    teacher_epochs: int = 1
-    general_max_segments: int = 20000
-    general_epochs: int = 1
-    general_learning_rate: float = 5e-5
     preset: str = "demo"
-    num_augmented: Optional[int] = None
     augment_model: Optional[str] = None
-    replace_prob: float = augment_lib.AugmentConfig.replace_prob
-    top_k: int = augment_lib.AugmentConfig.top_k
-    intermediate_epochs: Optional[int] = None
-    prediction_epochs: Optional[int] = None
-    intermediate_learning_rate: float = _TASK.intermediate_learning_rate
-    prediction_learning_rate: float = _TASK.prediction_learning_rate
-    eval_steps: Optional[int] = None
-    temperature: float = _TASK.temperature
-    intermediate_optimizer: str = _TASK.intermediate_optimizer
-    prediction_clipping: str = _TASK.prediction_clipping
-    regression_target: str = _TASK.regression_target
-    projection_init: str = _TASK.projection_init
     prune_hidden_size: int = 0
     prune_schedule: str = ""
-    prune_heads_fraction: float = 0.0
-    prune_ffn_fraction: float = 0.0
-    prune_vocabulary: bool = False
     prune_epochs: int = 1
-    export_variants: str = "float32,float16,dynamic_int8,full_int8"
-    bench_runs: int = 30
-    seed: int = 0
     data_dir: Optional[str] = None
-    log_dir: Optional[str] = None
-    mixed_precision: str = "none"
-    cache_teacher_logits: bool = False
-    distribution: str = "none"
-    padding: str = "max_length"
-    group_by_length: bool = False
     max_eval_examples: Optional[int] = None
     doc_stride: int = 128
     max_query_length: int = 64
+    run: settings.DistributedRunSettings = settings.section(settings.DistributedRunSettings)
+    finetune: teacher_lib.FineTuneConfig = settings.section(
+        lambda: teacher_lib.FineTuneConfig(epochs=1), prefix="teacher", derived=_FINETUNE_SET)
+    general: distill_lib.GeneralDistillConfig = settings.section(
+        lambda: distill_lib.GeneralDistillConfig(max_segments=20000, learning_rate=5e-5), prefix="general",
+        derived=_GENERAL_SET)
+    augment: augment_lib.AugmentConfig = settings.section(
+        lambda: augment_lib.AugmentConfig(num_augmented=None), derived=_AUGMENT_SET)
+    distill: distill_lib.TaskDistillConfig = settings.section(
+        lambda: distill_lib.TaskDistillConfig(intermediate_epochs=None, prediction_epochs=None, eval_steps=None),
+        derived=_DISTILL_SET)
+    prune: PruneConfig = settings.section(PruneConfig, prefix="prune", derived=_PRUNE_SET)
+    export: export_lib.ExportConfig = settings.section(export_lib.ExportConfig, prefix="export", derived=_EXPORT_SET)
+    bench: bench_lib.BenchConfig = settings.section(lambda: bench_lib.BenchConfig(runs=30), prefix="bench",
+                                                    derived=_BENCH_SET)
 
     def __post_init__(self):
-        data_lib.check_padding(self.padding)
+        settings.check_sections(self)
         self.prune_cuts()  # refuse a bad schedule before anything runs
         if self.preset not in PRESETS:
             raise ValueError(f"preset={self.preset!r}; use one of {', '.join(PRESETS)}.")
-        for name, value in PRESETS[self.preset].items():
-            if getattr(self, name) is None:
-                setattr(self, name, value)
-
+        for path, value in PRESETS[self.preset].items():
+            name, field = path.split(".")
+            if getattr(getattr(self, name), field) is None:
+                setattr(self, name, dataclasses.replace(getattr(self, name), **{field: value}))
 
     def prune_cuts(self) -> List[int]:
         """The hidden size of each pruning cut, in order (none: no pruning stage)."""
@@ -162,174 +162,210 @@ class RecipeConfig:
                              "before, e.g. 288,192.")
         return cuts or ([self.prune_hidden_size] if self.prune_hidden_size > 0 else [])
 
+    def to_dict(self) -> dict:
+        """The settings as plain data (`recipe_config.json`); `from_dict` gives them back."""
+        return settings.to_dict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "RecipeConfig":
+        return settings.from_dict(cls, values)
+
+    # --- the stage configs the recipe runs, each its section plus what the recipe sets -------------
+    def _dir(self, name: str) -> str:
+        return os.path.join(self.output_dir, name)
+
+    def _log(self, name: str) -> Optional[str]:
+        return os.path.join(self.run.log_dir, name) if self.run.log_dir else None
+
+    def _run(self, section, name: Optional[str] = None) -> dict:
+        """The run settings `section` has, from `run` (its log folder: `<log_dir>/<name>`)."""
+        values = {k: getattr(self.run, k) for k in settings.run_fields(section)}
+        return {**values, "log_dir": self._log(name)} if name else values
+
+    def _windows(self) -> dict:
+        return {k: getattr(self, k) for k in _WINDOWS}
+
+    def finetune_config(self) -> teacher_lib.FineTuneConfig:
+        return dataclasses.replace(self.finetune, model=self.teacher, task=self.task, output_dir=self._dir("teacher"),
+                                   data_dir=self.data_dir, **self._windows(), **self._run(self.finetune, "teacher"))
+
+    def general_config(self) -> Optional[distill_lib.GeneralDistillConfig]:
+        """None when `general.max_segments` is 0 (no general distillation)."""
+        if self.general.max_segments == 0:
+            return None
+        return dataclasses.replace(self.general, teacher=self.teacher, student=self.student,
+                                   output_dir=self._dir("general"), **self._run(self.general, "general"))
+
+    def augment_config(self) -> augment_lib.AugmentConfig:
+        return dataclasses.replace(self.augment, teacher=self.augment_model or self._dir("teacher"), task=self.task,
+                                   output_file=os.path.join(self._dir("augmented"), "train.jsonl"),
+                                   seed=self.run.seed, data_dir=self.data_dir)
+
+    def distill_config(self, augmented: Optional[str]) -> distill_lib.TaskDistillConfig:
+        student = self._dir("general") if self.general_config() is not None else self.student
+        return dataclasses.replace(self.distill, teacher=self._dir("teacher"), student=student, task=self.task,
+                                   augmented_file=augmented, output_dir=self._dir("student"), data_dir=self.data_dir,
+                                   **self._windows(), **self._run(self.distill, "student"))
+
+    def prune_configs(self, augmented: Optional[str]) -> List[PruneConfig]:
+        """One per cut, each from the one before; the recovery is `distill_config` with
+        `prune_epochs` epochs of each step (its student and folder are the cut's)."""
+        configs, source = [], self._dir("student")
+        cuts = self.prune_cuts()
+        for i, hidden in enumerate(cuts):
+            last = i == len(cuts) - 1
+            name = "pruned" if last else f"pruned_h{hidden}"
+            recovery = settings.with_derived_defaults(PruneConfig, "recovery", dataclasses.replace(
+                self.distill_config(augmented), intermediate_epochs=self.prune_epochs,
+                prediction_epochs=self.prune_epochs, log_dir=self._log(name)))
+            configs.append(dataclasses.replace(self.prune, model=source, output_dir=self._dir(name), hidden_size=hidden,
+                                               vocabulary=self.prune.vocabulary and last, recovery=recovery))
+            source = self._dir(name)
+        return configs
+
+    def export_configs(self, shipped: str) -> List[export_lib.ExportConfig]:
+        """The shipped student's export (its bundle is the app's), then the teacher's: its
+        variants are references, kept even when quantization hurts (`force`)."""
+        variants = self.export.variants
+        bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
+        return [dataclasses.replace(self.export, model=model, task=self.task, output_dir=self._dir(folder),
+                                    bundle_variant=bundle, max_length=self.run.max_length, force=force,
+                                    data_dir=self.data_dir, max_eval_examples=self.max_eval_examples)
+                for model, folder, force in ((shipped, "export", False), (self._dir("teacher"), "export_teacher", True))]
+
+    def mediapipe_config(self, shipped: str) -> export_lib.ExportConfig:
+        student = self.export_configs(shipped)[0]
+        return dataclasses.replace(student, output_dir=self._dir("export_mediapipe"), format="mediapipe",
+                                   max_eval_examples=None)
+
+    def bench_config(self) -> bench_lib.BenchConfig:
+        lengths = [n for n in (64, 128) if n <= self.run.max_length] or [self.run.max_length]
+        return dataclasses.replace(
+            self.bench, exports=f"teacher={self._dir('export_teacher')},student={self._dir('export')}",
+            seq_lens=",".join(map(str, lengths)), output_dir=self._dir("bench"))
+
 
 # The budget knobs each preset sets (fields left None). `demo` is what `make demo` runs;
 # `full` is the largest budget measured on 2 CPU cores (README "Measured"); `paper` is
 # the paper's task-distillation budget (N_a=20, 10 + 3 epochs, dev every 100 steps).
 PRESETS = {
-    "demo": dict(num_augmented=1, intermediate_epochs=1, prediction_epochs=1, eval_steps=0),
-    "full": dict(num_augmented=4, intermediate_epochs=2, prediction_epochs=2, eval_steps=100),
-    "paper": dict(num_augmented=20, intermediate_epochs=10, prediction_epochs=3, eval_steps=100),
+    "demo": {"augment.num_augmented": 1, "distill.intermediate_epochs": 1, "distill.prediction_epochs": 1,
+             "distill.eval_steps": 0},
+    "full": {"augment.num_augmented": 4, "distill.intermediate_epochs": 2, "distill.prediction_epochs": 2,
+             "distill.eval_steps": 100},
+    "paper": {"augment.num_augmented": 20, "distill.intermediate_epochs": 10, "distill.prediction_epochs": 3,
+              "distill.eval_steps": 100},
 }
 
 
-# Settings a finished stage does not depend on: changing them reuses the stages.
-_FREE = {"export_variants", "bench_runs", "preset"}  # the preset counts through the values it set
+# Settings a finished training stage does not depend on: changing them reuses the stages
+# (the export and benchmark guard their own folders). The preset counts through the
+# values it set.
+_FREE = {"export", "bench", "preset"}
 
 
 def _check_same_settings(config: RecipeConfig) -> None:
     """Stages are reused by folder; refuse to mix in a run made with other settings (the
     shared guard, `outputs.prepare_output_dir`). `recipe_config.json` records the whole
-    configuration of the latest run."""
+    configuration of the latest run (`RecipeConfig.from_dict` or `--config` replays it)."""
     outputs.prepare_output_dir(config.output_dir, "recipe", config, free=_FREE, hint="make demo RUN_DIR=...")
-    outputs.write_json(os.path.join(config.output_dir, "recipe_config.json"), dataclasses.asdict(config))
+    outputs.write_json(os.path.join(config.output_dir, "recipe_config.json"), config.to_dict())
+
+
+def _say(text: str) -> None:
+    logger.info("[recipe] %s", text)
 
 
 def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     """Run every stage (skipping finished ones); returns {"teacher": metrics, "student":
-    metrics} and writes `comparison.md`."""
-    out = config.output_dir
-    kind = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed).kind
+    metrics, ...} and writes `comparison.md`."""
+    kind = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.run.seed).kind
     if kind != "sequence" and config.prune_cuts():
         raise ValueError(f"Task {config.task!r} is a {kind}-level task: the pruning stage prunes sequence "
                          "classifiers only; drop prune_hidden_size.")
     _check_same_settings(config)
-    windows = dict(max_eval_examples=config.max_eval_examples, doc_stride=config.doc_stride,
-                   max_query_length=config.max_query_length)
-    teacher_dir = os.path.join(out, "teacher")
-    if outputs.is_finished(teacher_dir):
-        print(f"[recipe] teacher: {teacher_dir} is fine-tuned already; reusing it.")
+    finetune = config.finetune_config()
+    if outputs.is_finished(finetune.output_dir):
+        _say(f"teacher: {finetune.output_dir} is fine-tuned already; reusing it.")
     else:
-        print("[recipe] 1/6 fine-tuning the teacher")
-        teacher_lib.fine_tune(teacher_lib.FineTuneConfig(
-            model=config.teacher, task=config.task, output_dir=teacher_dir, max_length=config.max_length,
-            batch_size=config.batch_size, epochs=config.teacher_epochs, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "teacher"), padding=config.padding, group_by_length=config.group_by_length,
-            **windows))
+        _say("1/6 fine-tuning the teacher")
+        teacher_lib.fine_tune(finetune)
 
-    student_start = config.student
-    if config.general_max_segments > 0:
-        general_dir = os.path.join(out, "general")
-        if outputs.is_finished(general_dir):
-            print(f"[recipe] general distillation: {general_dir} is done already; reusing it.")
-        else:
-            print("[recipe] 2/6 general distillation")
-            distill.general_distill(distill.GeneralDistillConfig(
-                teacher=config.teacher, student=config.student, max_segments=config.general_max_segments,
-                max_length=config.max_length, batch_size=config.batch_size, epochs=config.general_epochs,
-                learning_rate=config.general_learning_rate, output_dir=general_dir, seed=config.seed,
-                log_dir=_sub(config.log_dir, "general"), mixed_precision=config.mixed_precision,
-                distribution=config.distribution, padding=config.padding, group_by_length=config.group_by_length))
-        student_start = general_dir
+    general = config.general_config()
+    if general is not None and outputs.is_finished(general.output_dir):
+        _say(f"general distillation: {general.output_dir} is done already; reusing it.")
+    elif general is not None:
+        _say("2/6 general distillation")
+        distill_lib.general_distill(general)
 
-    augmented = None
-    if config.num_augmented > 0 and kind != "sequence":
-        print(f"[recipe] 3/6 no data augmentation: it replaces words of sequence-task examples; this is a {kind}-"
-              "level task (the paper distils SQuAD without augmentation).")
-    elif config.num_augmented > 0:
-        print("[recipe] 3/6 data augmentation")
-        augmented = augment_lib.augment_task(augment_lib.AugmentConfig(
-            teacher=config.augment_model or teacher_dir, task=config.task,
-            output_file=os.path.join(out, "augmented", "train.jsonl"),
-            replace_prob=config.replace_prob, num_augmented=config.num_augmented, top_k=config.top_k,
-            seed=config.seed, data_dir=config.data_dir))
-
-    student_dir = os.path.join(out, "student")
-    if outputs.is_finished(student_dir):
-        print(f"[recipe] task distillation: {student_dir} is done already; reusing it.")
+    augmented = _augment(config, kind)
+    task_distill = config.distill_config(augmented)
+    if outputs.is_finished(task_distill.output_dir):
+        _say(f"task distillation: {task_distill.output_dir} is done already; reusing it.")
     else:
-        print("[recipe] 4/6 task distillation")
-        distill.task_distill(distill.TaskDistillConfig(
-            teacher=teacher_dir, student=student_start, task=config.task, augmented_file=augmented,
-            max_length=config.max_length, batch_size=config.batch_size,
-            intermediate_epochs=config.intermediate_epochs, prediction_epochs=config.prediction_epochs,
-            intermediate_learning_rate=config.intermediate_learning_rate,
-            prediction_learning_rate=config.prediction_learning_rate,
-            eval_steps=config.eval_steps, intermediate_optimizer=config.intermediate_optimizer,
-            prediction_clipping=config.prediction_clipping, regression_target=config.regression_target,
-            projection_init=config.projection_init,
-            temperature=config.temperature, output_dir=student_dir, seed=config.seed, data_dir=config.data_dir,
-            log_dir=_sub(config.log_dir, "student"), mixed_precision=config.mixed_precision,
-            cache_teacher_logits=config.cache_teacher_logits, distribution=config.distribution,
-            padding=config.padding, group_by_length=config.group_by_length, **windows))
+        _say("4/6 task distillation")
+        distill_lib.task_distill(task_distill)
 
-    rows = [("teacher", teacher_dir), ("student", student_dir)]
-    shipped = student_dir
-    cuts = config.prune_cuts()
-    for i, hidden in enumerate(cuts):
-        last = i == len(cuts) - 1
-        name = "pruned" if last else f"pruned_h{hidden}"
-        pruned_dir = os.path.join(out, name)
-        if outputs.is_finished(pruned_dir):
-            print(f"[recipe] pruning: {pruned_dir} is done already; reusing it.")
+    rows = [("teacher", finetune.output_dir), ("student", task_distill.output_dir)]
+    shipped = task_distill.output_dir
+    prunes = config.prune_configs(augmented)
+    for i, prune in enumerate(prunes):
+        if outputs.is_finished(prune.output_dir):
+            _say(f"pruning: {prune.output_dir} is done already; reusing it.")
         else:
-            print(f"[recipe] 4b/6 pruning cut {i + 1} of {len(cuts)}: hidden {hidden}, heads "
-                  f"-{config.prune_heads_fraction:.0%}, FFN -{config.prune_ffn_fraction:.0%}"
-                  f"{', vocabulary' if config.prune_vocabulary and last else ''}; then recovering it")
-            from tinybert_tf import prune
+            _say(f"4b/6 pruning cut {i + 1} of {len(prunes)}: hidden {prune.hidden_size}, heads "
+                 f"-{prune.heads_fraction:.0%}, FFN -{prune.ffn_fraction:.0%}"
+                 f"{', vocabulary' if prune.vocabulary else ''}; then recovering it")
+            from tinybert_tf.pruning.pipeline import prune_student
 
-            prune.prune_student(prune.PruneConfig(
-                model=shipped, teacher=teacher_dir, task=config.task, output_dir=pruned_dir,
-                heads_fraction=config.prune_heads_fraction, ffn_fraction=config.prune_ffn_fraction,
-                hidden_size=hidden, vocabulary=config.prune_vocabulary and last,
-                intermediate_epochs=config.prune_epochs, prediction_epochs=config.prune_epochs,
-                augmented_file=augmented, eval_steps=config.eval_steps, max_length=config.max_length,
-                batch_size=config.batch_size, seed=config.seed, data_dir=config.data_dir,
-                cache_teacher_logits=config.cache_teacher_logits, padding=config.padding,
-                group_by_length=config.group_by_length, log_dir=_sub(config.log_dir, name)))
-        rows.append((name, pruned_dir))
-        shipped = pruned_dir
+            prune_student(prune)
+        rows.append((os.path.basename(prune.output_dir), prune.output_dir))
+        shipped = prune.output_dir
     table = comparison_table(rows)
-    with open(os.path.join(out, "comparison.md"), "w", encoding="utf-8") as f:
-        f.write(table + "\n")
+    outputs.write_text(os.path.join(config.output_dir, "comparison.md"), table + "\n")
 
-    if config.export_variants:
-        variants = config.export_variants
-        bundle = "dynamic_int8" if "dynamic_int8" in variants else variants.split(",")[0].strip()
-        for name, model_dir, export_dir in (("student", shipped, os.path.join(out, "export")),
-                                            ("teacher", teacher_dir, os.path.join(out, "export_teacher"))):
-            if os.path.isfile(os.path.join(export_dir, "export_report.json")):
-                print(f"[recipe] export: {export_dir} exists; reusing it.")
-                continue
-            print(f"[recipe] 5/6 exporting the {name} to TFLite ({variants}), each variant validated")
-            # The teacher's variants are references: keep them even when quantization hurts.
-            export.export_model(export.ExportConfig(
-                model=model_dir, task=config.task, output_dir=export_dir, variants=variants, bundle_variant=bundle,
-                max_length=config.max_length, force=name == "teacher", data_dir=config.data_dir,
-                max_eval_examples=config.max_eval_examples))
-        _export_mediapipe(config, shipped, os.path.join(out, "export_mediapipe"), bundle)
-        if config.bench_runs > 0:
-            print("[recipe] 6/6 LiteRT benchmark (1 thread, batch 1)")
-            lengths = [n for n in (64, 128) if n <= config.max_length] or [config.max_length]
-            bench.run_host_benchmark(bench.BenchConfig(
-                exports=f"teacher={os.path.join(out, 'export_teacher')},student={os.path.join(out, 'export')}",
-                seq_lens=",".join(map(str, lengths)), runs=config.bench_runs, output_dir=os.path.join(out, "bench")))
-        print(f"[recipe] app bundle: {os.path.join(out, 'export', 'bundle')}")
-    print(table)
+    if config.export.variants:
+        for name, exporting in zip(("student", "teacher"), config.export_configs(shipped)):
+            _say(f"5/6 exporting the {name} to TFLite ({exporting.variants}), each variant validated")
+            export_lib.export_model(exporting)
+        _export_mediapipe(config, shipped)
+        if config.bench.runs > 0:
+            _say("6/6 LiteRT benchmark (1 thread, batch 1)")
+            bench_lib.run_host_benchmark(config.bench_config())
+        _say(f"app bundle: {os.path.join(config.output_dir, 'export', 'bundle')}")
+    logger.info("%s", table)
     return {name: read_metrics(d) for name, d in rows}
 
 
-def _export_mediapipe(config: RecipeConfig, model_dir: str, export_dir: str, variant: str) -> None:
+def _augment(config: RecipeConfig, kind: str) -> Optional[str]:
+    """The augmented training file, or None (no augmentation, or a task kind without it)."""
+    if config.augment.num_augmented <= 0:
+        return None
+    if kind != "sequence":
+        _say(f"3/6 no data augmentation: it replaces words of sequence-task examples; this is a {kind}-level "
+             "task (the paper distils SQuAD without augmentation).")
+        return None
+    _say("3/6 data augmentation")
+    return augment_lib.augment_task(config.augment_config())
+
+
+def _export_mediapipe(config: RecipeConfig, shipped: str) -> None:
     """The student as MediaPipe's TextClassifier model (web demo, app), where it applies:
     a one-text classification task, a float or dynamic-int8 variant, MediaPipe installed."""
     import importlib.util
 
+    exporting = config.mediapipe_config(shipped)
+    variant = exporting.bundle_variant
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
     why = (f"the task is {task.head}" if task.kind != "sequence" else "the task is regression"
            if task.is_regression else "the task has text pairs"
            if task.train.text_pairs is not None else "the bundle variant is full_int8" if variant == "full_int8"
            else "mediapipe is not installed" if importlib.util.find_spec("mediapipe") is None else "")
     if why:
-        print(f"[recipe] no MediaPipe model: {why} (MediaPipe's TextClassifier takes one text into labels).")
+        _say(f"no MediaPipe model: {why} (MediaPipe's TextClassifier takes one text into labels).")
         return
-    print("[recipe] 5/6 exporting the student for MediaPipe (TFLite with metadata; web demo, app)")
-    export.export_model(export.ExportConfig(model=model_dir, task=config.task, output_dir=export_dir,
-                                            format="mediapipe", bundle_variant=variant,
-                                            max_length=config.max_length, data_dir=config.data_dir))
-
-
-def _sub(log_dir: Optional[str], name: str) -> Optional[str]:
-    return os.path.join(log_dir, name) if log_dir else None
+    _say("5/6 exporting the student for MediaPipe (TFLite with metadata; web demo, app)")
+    export_lib.export_model(exporting)
 
 
 def count_parameters(directory: str) -> int:

@@ -11,6 +11,7 @@ from tinybert_tf import outputs, progress
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained
+from tinybert_tf.settings import RunSettings
 # The shared training helpers are re-exported: `teacher.make_optimizer` etc. predate `training`.
 from tinybert_tf.training import (  # noqa: F401
     TrainingError,
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
-class FineTuneConfig:
+class FineTuneConfig(RunSettings):
     """Everything `fine_tune` needs; the CLI's flags are these fields.
 
     Args:
@@ -41,33 +42,25 @@ class FineTuneConfig:
             a directory of train/dev/test files (`data.load_task`); the task's kind picks
             the model (`BertClassifier`, `BertTokenClassifier`, `BertQuestionAnswerer`).
         output_dir: where the fine-tuned model is saved (HF layout + labels).
-        max_length: tokens per example (truncated/padded).
-        batch_size, epochs, learning_rate, weight_decay, warmup_ratio: AdamW with linear
-            warm-up and decay, as BERT fine-tuning.
+        epochs, learning_rate, weight_decay, warmup_ratio: AdamW with linear warm-up and
+            decay, as BERT fine-tuning.
         max_train_examples: use only the first N training examples (quick runs).
         max_eval_examples: score (and pick the best epoch) on only the first N dev and
             test examples; None: all (`TaskData.limit_evaluation`).
         doc_stride: QA tasks: tokens two consecutive windows of a long context share
             (HF's `stride`, as its SQuAD examples use it: 128).
         max_query_length: QA tasks: a question's WordPieces kept (BERT's SQuAD code: 64).
-        seed: seeds Python, NumPy, TF and the data order.
         data_dir: TFDS data directory (GLUE).
         allow_pickle: accept a `pytorch_model.bin` checkpoint (runs pickle).
-        log_dir: TensorBoard logs here when set.
         jit_compile: compile train steps with XLA.
-        backup_every_steps: how often an interrupted run's state is saved (`backup/`).
-        padding: `longest` cuts each training and dev batch to its longest example
-            (rounded up to a multiple of 8) instead of padding it to `max_length` (the
-            default).
-        group_by_length: batches examples of similar length together (HF's
-            `group_by_length`; `data.ResumableBatches`). Off by default.
+
+    The run settings (`max_length`, `batch_size`, `padding`, `group_by_length`, `seed`,
+    `log_dir`, `backup_every_steps`) are `settings.RunSettings`'.
     """
 
     model: str = "minilm-l6"
     task: str = "fine_foods"
     output_dir: str = "runs/teacher"
-    max_length: int = 128
-    batch_size: int = 32
     epochs: int = 3
     learning_rate: float = 5e-5
     weight_decay: float = 0.01
@@ -76,17 +69,9 @@ class FineTuneConfig:
     max_eval_examples: Optional[int] = None
     doc_stride: int = 128
     max_query_length: int = 64
-    seed: int = 0
     data_dir: Optional[str] = None
     allow_pickle: bool = False
-    log_dir: Optional[str] = None
     jit_compile: bool = False
-    backup_every_steps: int = 50
-    padding: str = "max_length"
-    group_by_length: bool = False
-
-    def __post_init__(self):
-        data_lib.check_padding(self.padding)
 
 
 def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Optional[data_lib.TaskData] = None):
@@ -118,7 +103,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
                          f"{pretrained.config.max_position_embeddings} or less.")
     outputs.prepare_output_dir(config.output_dir, "finetune", config, free={"jit_compile"})
     if outputs.is_finished(config.output_dir):
-        print(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")
+        logger.info(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")
         return load_pretrained(config.output_dir).task_model, None, read_metrics(config.output_dir)
 
     train = task.train.head(config.max_train_examples or None)

@@ -21,10 +21,10 @@ from tinybert_tf.errors import TrainingError
 from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.metrics import compute_metrics
 from tinybert_tf.schedules import WarmUpLinearDecay
+from tinybert_tf.settings import CLIPPINGS, DISTRIBUTIONS, MIXED_PRECISION  # noqa: F401  (re-exported)
 
-CLIPPINGS = ("global", "per_tensor", "none")
-MIXED_PRECISION = ("none", "bfloat16", "float16")
-DISTRIBUTIONS = ("none", "mirrored", "multi_worker", "tpu")
+logger = logging.getLogger(__name__)
+
 
 
 @contextlib.contextmanager
@@ -53,8 +53,8 @@ def distribution(name: str):
     else:
         strategy = tf.distribute.MirroredStrategy()
     label = {"multi_worker": "MultiWorkerMirroredStrategy", "tpu": "TPUStrategy"}.get(name, "MirroredStrategy")
-    print(f"Distribution: {label}, {strategy.num_replicas_in_sync} replica(s) "
-          f"({', '.join(strategy.extended.worker_devices)}); batch_size is the global batch.", flush=True)
+    logger.info(f"Distribution: {label}, {strategy.num_replicas_in_sync} replica(s) "
+                f"({', '.join(strategy.extended.worker_devices)}); batch_size is the global batch.")
     with strategy.scope():
         yield strategy
 

@@ -1,12 +1,16 @@
 """Tokenized batches: `encode`, `make_dataset` (tf.data for `fit`), and `ResumableBatches`
 (an order fixed by seed and epoch, so a resumed run sees exactly the batches it would have)."""
 
+import logging
 import math
 from typing import Dict
 
 import numpy as np
 
+from tinybert_tf.settings import PADDINGS  # noqa: F401  (re-exported)
 from tinybert_tf.data.examples import DataError, Examples
+
+logger = logging.getLogger(__name__)
 
 
 def encode(examples: Examples, tokenizer, max_length: int) -> Dict[str, np.ndarray]:
@@ -26,7 +30,6 @@ def make_dataset(examples: Examples, tokenizer, max_length: int = 128, batch_siz
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-PADDINGS = ("max_length", "longest")
 SEQUENCE_FEATURES = ("input_ids", "token_type_ids", "attention_mask")
 _MEGA_BATCHES = 50  # HF's LengthGroupedSampler groups 50 batches at a time
 
@@ -181,7 +184,7 @@ class ResumableBatches:
                 batches.start_step.assign(step)
                 if step:
                     total = batches.steps_per_epoch * batches.epochs
-                    print(f"Resuming {label} from its backup at step {step} of {total} "
-                          f"(epoch {step // batches.steps_per_epoch + 1} of {batches.epochs}).", flush=True)
+                    logger.info(f"Resuming {label} from its backup at step {step} of {total} "
+                                f"(epoch {step // batches.steps_per_epoch + 1} of {batches.epochs}).")
 
         return SkipToResumedStep()

@@ -4,6 +4,7 @@ evaluation and saving. The only pruning module that imports distillation."""
 
 import dataclasses
 import json
+import logging
 import os
 import time
 from typing import Dict, Optional
@@ -19,7 +20,16 @@ from tinybert_tf.pruning.magnitude import sparsity_report
 from tinybert_tf.pruning.rebuild import count_parameters, layer_sizes
 from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons, top_heads
 from tinybert_tf.pruning.vocabulary import prune_vocabulary
+from tinybert_tf.settings import check_sections, section
 from tinybert_tf.training import evaluate_model, read_metrics, save_fine_tuned
+
+logger = logging.getLogger(__name__)
+
+
+def _default_recovery():
+    """The recovery's task distillation as `tinybert-tf prune` runs it by default: one epoch
+    of each step, from the demo's teacher."""
+    return distill.TaskDistillConfig(teacher="runs/demo/teacher", intermediate_epochs=1, prediction_epochs=1)
 
 
 @dataclasses.dataclass
@@ -29,59 +39,56 @@ class PruneConfig:
     Order: structured pruning (heads, FFN neurons, hidden units; importance on the dev
     split) -> recovery by task distillation from the teacher (intermediate layers, then
     prediction; optionally on augmented data and with tfmot magnitude pruning to
-    `sparsity`) -> vocabulary pruning (after training: teacher and student must share ids
-    while distilling) -> evaluation -> save (HF layout, like any student).
+    `recovery.pruning_sparsity`) -> vocabulary pruning (after training: teacher and student
+    must share ids while distilling) -> evaluation -> save (HF layout, like any student).
 
     Args:
         model: the student directory to prune.
-        teacher: the fine-tuned teacher it was distilled from (for recovery).
+        output_dir: where the pruned student is saved (`structured/` and `recovered/`
+            under it hold the steps).
         heads_fraction / ffn_fraction: share of heads / FFN neurons removed in every layer.
         hidden_size: the narrower hidden size to keep (a multiple of the head size; the
             least important units go from embeddings, every layer and the pooler, and
             heads beyond hidden_size / head_size per layer with them). Recovery then
             compares with the teacher through the projection that puts each kept unit
             back at its index (`distill_projections.safetensors` beside the pruned model).
-        sparsity: unstructured target during recovery (0: none); `block_2_4` for 2:4.
         vocabulary: prune the vocabulary to the training text (+ single characters).
-        intermediate_epochs / prediction_epochs: recovery distillation, steps 1 and 2 of
-            task distillation (0 and 0: none).
-        augmented_file: augmented training set for the recovery (`tinybert-tf augment`).
-        eval_steps: recovery step 2 also evaluates on dev every N steps, best kept.
         importance_examples: dev examples used for importance (default all).
-        cache_teacher_logits: recovery step 2 computes the teacher's logits once
-            (`TaskDistillConfig.cache_teacher_logits`).
-        padding: `longest` cuts each recovery batch to its longest example
-            (`TaskDistillConfig.padding`); default `max_length`.
-        group_by_length: the recovery batches examples of similar length together.
+        recovery: the task distillation that recovers the pruned student (a whole
+            `distill.TaskDistillConfig`: its teacher, task, run settings, both steps' epochs
+            and learning rates, temperature, augmented file, `pruning_sparsity` /
+            `pruning_2_4` for tfmot magnitude pruning during recovery, ...; 0 and 0 epochs:
+            no recovery). Its `student`, `init` and `output_dir` are the stage's (the pruned
+            model, `<output_dir>/recovered`). The stage's task, teacher, run settings and data
+            are the recovery's: importance and scoring use them too.
     """
 
     model: str = "runs/demo/student"
-    teacher: str = "runs/demo/teacher"
-    task: str = "fine_foods"
     output_dir: str = "runs/pruned"
     heads_fraction: float = 0.0
     ffn_fraction: float = 0.0
     hidden_size: Optional[int] = None
-    sparsity: float = 0.0
-    block_2_4: bool = False
     vocabulary: bool = False
-    intermediate_epochs: int = 1
-    prediction_epochs: int = 1
-    augmented_file: Optional[str] = None
-    eval_steps: int = 0
-    cache_teacher_logits: bool = False
-    padding: str = "max_length"
-    group_by_length: bool = False
-    learning_rate: float = 3e-5
-    log_dir: Optional[str] = None
-    max_length: int = 128
-    batch_size: int = 32
     importance_examples: Optional[int] = None
-    seed: int = 0
-    data_dir: Optional[str] = None
+    recovery: distill.TaskDistillConfig = section(_default_recovery, derived=("student", "init", "output_dir"))
+
+    # The flags these recovery settings had before the recovery was a whole TaskDistillConfig.
+    FLAG_ALIASES = {"recovery.prediction_learning_rate": ("learning-rate",),
+                    "recovery.pruning_sparsity": ("sparsity",), "recovery.pruning_2_4": ("block-2-4",)}
 
     def __post_init__(self):
-        data_lib.check_padding(self.padding)
+        check_sections(self)
+
+    # What the stage shares with its recovery, read from it (one value, not two).
+    task = property(lambda self: self.recovery.task)
+    teacher = property(lambda self: self.recovery.teacher)
+    max_length = property(lambda self: self.recovery.max_length)
+    seed = property(lambda self: self.recovery.seed)
+    data_dir = property(lambda self: self.recovery.data_dir)
+
+    @property
+    def recovers(self) -> bool:
+        return self.recovery.intermediate_epochs > 0 or self.recovery.prediction_epochs > 0
 
 
 def _teacher_heads(config: PruneConfig, model):
@@ -129,13 +136,13 @@ def prune_student(config: PruneConfig) -> Dict:
     if loaded.classifier is None:
         raise ValueError(f"{config.model} has no classifier head: prune a task-distilled (or fine-tuned) student.")
     task.check_model(loaded, role="model")
-    if config.intermediate_epochs > 0 or config.prediction_epochs > 0:
+    if config.recovers:
         from tinybert_tf.tokenizer import BertTokenizer
 
         distill.check_same_vocabulary(loaded.tokenizer, BertTokenizer.from_pretrained(config.teacher), config.model)
     outputs.prepare_output_dir(config.output_dir, "prune", config)
     if outputs.is_finished(config.output_dir):
-        print(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
+        logger.info(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
         return read_metrics(config.output_dir)
     model, tokenizer = loaded.classifier, loaded.tokenizer
     report = {"source": config.model, "parameters_before": count_parameters(model)}
@@ -177,24 +184,18 @@ def prune_student(config: PruneConfig) -> Dict:
             head_map = [[head_map[i][h] for h in k] for i, k in enumerate(kept)]
             outputs.write_json(os.path.join(current, distill.HEADS_FILE), {"heads": head_map})
         report["head_importance"] = [h.round(6).tolist() for h in heads]
-        print(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
-              f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")
+        logger.info(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
+                    f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")
 
-    if config.intermediate_epochs > 0 or config.prediction_epochs > 0:
+    if config.recovers:
         recovered_dir = os.path.join(config.output_dir, "recovered")
-        model, distill_metrics = distill.task_distill(distill.TaskDistillConfig(
-            teacher=config.teacher, student=current, task=config.task, max_length=config.max_length,
-            batch_size=config.batch_size, intermediate_epochs=config.intermediate_epochs,
-            prediction_epochs=config.prediction_epochs, prediction_learning_rate=config.learning_rate,
-            augmented_file=config.augmented_file, eval_steps=config.eval_steps, log_dir=config.log_dir,
-            pruning_sparsity=config.sparsity, pruning_2_4=config.block_2_4, output_dir=recovered_dir,
-            cache_teacher_logits=config.cache_teacher_logits, padding=config.padding,
-            group_by_length=config.group_by_length, seed=config.seed, data_dir=config.data_dir), task=task)
+        model, distill_metrics = distill.task_distill(
+            dataclasses.replace(config.recovery, student=current, output_dir=recovered_dir), task=task)
         report["recovery_seconds"] = distill_metrics["train_seconds"]
 
     # The pruned student keeps its links to the teacher (projection, head map) beside it, as
     # a general student does, so it can be pruned again or distilled further (gradually).
-    links = recovered_dir if config.intermediate_epochs > 0 or config.prediction_epochs > 0 else current
+    links = recovered_dir if config.recovers else current
     for name in (distill.PROJECTIONS_FILE, distill.HEADS_FILE):
         if links != config.model and os.path.isfile(os.path.join(links, name)):
             with open(os.path.join(links, name), "rb") as f:
@@ -204,7 +205,7 @@ def prune_student(config: PruneConfig) -> Dict:
         texts = list(task.train.texts) + [t for t in (task.train.text_pairs or []) if t]
         before = tokenizer.vocab_size
         model, tokenizer, _ = prune_vocabulary(model, tokenizer, texts)
-        print(f"Vocabulary pruning: {before} -> {tokenizer.vocab_size} WordPieces.")
+        logger.info(f"Vocabulary pruning: {before} -> {tokenizer.vocab_size} WordPieces.")
 
     report.update({
         "seconds": round(time.time() - start, 1),
