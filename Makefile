@@ -5,12 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RUN_DIR ?= runs/demo
-# Main-job settings (see README "Measured" for the time each stage takes on 2 CPU cores).
+# Main-job settings (see docs/results.md for the time each stage takes on 2 CPU cores).
 MAX_LENGTH ?= 128
 EPOCHS ?= 1
 STUDENT ?= teacher-l4
 NUM_AUGMENTED ?= 2
-# Gradual pruning after task distillation (README "Compression frontier"): hidden 384 -> 288
+# Gradual pruning after task distillation (docs/compression.md): hidden 384 -> 288
 # -> 192, FFN halved at each cut, vocabulary pruned at the last, a task-distillation recovery
 # after each cut; the last one is the app's bundle. PRUNE_SCHEDULE= (empty) ships the unpruned
 # 4-layer student; PRUNE_HIDDEN=192 makes one cut instead of the schedule.
@@ -28,7 +28,7 @@ PRUNE_CUTS = $(if $(filter-out 0,$(PRUNE_HIDDEN)),--prune-hidden-size $(PRUNE_HI
 PRUNE_FLAGS = $(if $(PRUNE_CUTS),$(PRUNE_CUTS) --prune-heads-fraction $(PRUNE_HEADS) --prune-ffn-fraction $(PRUNE_FFN) \
 	--prune-epochs $(PRUNE_EPOCHS) --prune-vocabulary)
 
-.PHONY: setup squad android-tools web-tools demo test clean
+.PHONY: setup squad android-tools web-tools demo test test-fast clean
 
 STSB := tinybert_tf/datasets/stsb/sts-train.csv
 BROWN_POS := tinybert_tf/datasets/brown_pos/.fetched
@@ -78,6 +78,11 @@ web-tools:
 test: setup android-tools web-tools
 	bash -o pipefail -c 'bash android_demo/scripts/run_junit.sh | tail -1'
 	$(PY) -m pytest -q --durations=15 tests
+
+# The lane for iterating: everything not marked `slow` (no notebooks, kills, parity, Android,
+# web, multi-worker or whole recipe chains); no JUnit, no Android/web tools needed.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow" --durations=15 tests
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools web_demo/node_modules

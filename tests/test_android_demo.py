@@ -77,6 +77,7 @@ def test_jvm_test_models_are_what_the_metadata_writer_writes():
         - os.path.getsize(os.path.join(RESOURCES, "plain_model.tflite"))
 
 
+@pytest.mark.slow
 def test_junit_suite_passes_and_its_bench_json_merges_with_the_hosts(tmp_path):
     _require("javac", "java", "/usr/share/java/junit4.jar")
     out = tmp_path / "device_bench.json"
@@ -98,6 +99,7 @@ def test_junit_suite_passes_and_its_bench_json_merges_with_the_hosts(tmp_path):
     assert "student@android" in bench.table(merged)
 
 
+@pytest.mark.slow
 def test_exported_bundle_has_the_keys_the_app_reads_and_packs_into_a_verified_apk(
         config, tokenizer, toy_task_dir, tmp_path):
     model = save_pretrained(BertClassifier(BertEncoder(config), num_labels=2), str(tmp_path / "clf"),

@@ -24,6 +24,8 @@ from tinybert_tf import BertEncoder, cli, save_pretrained
 from tinybert_tf import teacher as teacher_lib
 from tests.helpers import tiny_config
 
+pytestmark = pytest.mark.slow  # make test-fast leaves these out
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

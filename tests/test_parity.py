@@ -12,6 +12,8 @@ import pytest
 
 from tinybert_tf import load_pretrained
 
+pytestmark = pytest.mark.slow  # make test-fast leaves these out
+
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "parity_golden_minilm_l6.npz")
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 

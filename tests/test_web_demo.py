@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import run_e2e  # noqa: E402
 
 pytestmark = [
+    pytest.mark.slow,  # make test-fast leaves these out
     pytest.mark.skipif(bool(run_e2e.missing()), reason=f"web demo not testable here: {run_e2e.missing()}"),
     pytest.mark.skipif(importlib.util.find_spec("mediapipe") is None,
                        reason="mediapipe is not installed: no metadata model to serve"),

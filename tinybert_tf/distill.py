@@ -25,7 +25,6 @@ from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.distiller import Distiller
 from tinybert_tf.layer_mapping import parse_layer_mapping
-from tinybert_tf.models import BertClassifier, BertQuestionAnswerer, BertTokenClassifier
 from tinybert_tf.student import build_student
 from tinybert_tf.pruning import magnitude as prune
 from tinybert_tf.settings import (CLIPPINGS, PROJECTION_INITS, PROJECTIONS, REGRESSION_TARGETS, STEP1_OPTIMIZERS,
@@ -41,7 +40,8 @@ from tinybert_tf.training import (
     save_fine_tuned,
     write_json,
 )
-from tinybert_tf.task_kinds import best_dev_monitor, configure_task, evaluate_task, task_inputs, validation_dataset
+from tinybert_tf.task_kinds import (best_dev_monitor, configure_task, evaluate_task, kind_of, task_inputs,
+                                    validation_dataset)
 
 logger = logging.getLogger(__name__)
 
@@ -315,11 +315,7 @@ def _task_student(config, teacher, mapping, task):
             task.check_model(loaded, role="student")
             return loaded.task_model
         # A general student: a new head of the teacher's kind, as `load_pretrained(head=...)` builds it.
-        if task.kind == "span":
-            return BertQuestionAnswerer(loaded.encoder, name="bert_question_answerer")
-        kind, name = ((BertTokenClassifier, "bert_token_classifier") if task.kind == "token"
-                      else (BertClassifier, "bert_classifier"))
-        return kind(loaded.encoder, num_labels=teacher.task_model.num_labels, name=name)
+        return kind_of(task).new_head(loaded.encoder, getattr(teacher.task_model, "num_labels", None))
     return build_student(teacher.task_model, config.student, config.init, mapping)
 
 
@@ -371,7 +367,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                          "(tinybert-tf finetune) — task distillation needs its predictions.")
     task = configure_task(task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed), config)
     task.check_model(teacher, role="teacher")
-    if task.kind != "sequence" and (config.augmented_file or config.cache_teacher_logits):
+    if not kind_of(task).augments and (config.augmented_file or config.cache_teacher_logits):
         raise ValueError(f"Task {task.name!r} is a {task.head} task: augmented_file and cache_teacher_logits are "
                          "for sequence tasks only (the paper distils SQuAD without augmentation); drop them.")
     tokenizer = teacher.tokenizer

@@ -12,7 +12,7 @@ from tinybert_tf.layers import dropout_rng_states
 from tinybert_tf.models import TASK_MODELS, encoder_of
 from tinybert_tf.outputs import atomic_path
 from tinybert_tf.pruning.magnitude import strip_pruning
-from tinybert_tf.training import TaggedAccuracy
+from tinybert_tf.task_kinds import kind_of
 
 # Which loss terms each stage trains (TinyBERT sec. 3.3 / official code).
 STAGES = {
@@ -81,9 +81,11 @@ class Distiller(keras.Model):
             raise ValueError(f"Student ({type(student).__name__}) and teacher ({type(teacher).__name__}) must be "
                              "the same kind: both BertClassifier, BertTokenClassifier or BertQuestionAnswerer "
                              "(task distillation) or both BertEncoder (general).")
-        # What the prediction loss compares: `sequence` logits, per-`token` logits, `span` scores.
-        self.task = getattr(type(student), "task_kind", None)
-        self.is_classifier = self.task is not None  # a task model: it has a prediction layer
+        # What the prediction loss compares (`task_kinds`: sequence logits, per-token logits,
+        # span scores); None for encoders (general distillation).
+        name = getattr(type(student), "task_kind", None)
+        self.kind = kind_of(name) if name is not None else None
+        self.is_classifier = self.kind is not None  # a task model: it has a prediction layer
         labels = getattr(student, "num_labels", None)
         if labels is not None and labels != teacher.num_labels:
             raise ValueError(f"The student has {student.num_labels} outputs, the teacher {teacher.num_labels}; "
@@ -162,14 +164,11 @@ class Distiller(keras.Model):
         self.terms = STAGES[stage]
         self.trackers = {"total": keras.metrics.Mean(name="loss")}
         self.trackers.update({name: keras.metrics.Mean(name=f"{name}_loss") for name in self.terms})
-        # Token classification: accuracy over the tagged positions only (labels >= 0).
-        self.accuracy = (TaggedAccuracy() if self.task == "token" else
-                         keras.metrics.SparseCategoricalAccuracy(name="accuracy") if self.task == "sequence"
-                         and not self._is_regression else None)
+        self.accuracy = self.kind.accuracy_metric(self.num_labels) if self.kind is not None else None
 
     @property
     def _is_regression(self):
-        return self.task == "sequence" and self.num_labels == 1
+        return self.kind is not None and self.kind.is_regression(self.num_labels)
 
     @property
     def metrics(self):
@@ -179,9 +178,7 @@ class Distiller(keras.Model):
 
     def call(self, inputs, training=False):
         out = self.student(inputs, training=training)
-        if self.task == "span":
-            return {"start_logits": out["start_logits"], "end_logits": out["end_logits"]}
-        return out["logits"] if self.is_classifier else out["sequence_output"]
+        return self.kind.distiller_outputs(out) if self.is_classifier else out["sequence_output"]
 
     def compute_losses(self, inputs, training=False, labels=None):
         """Each active loss term (unweighted) for a batch; also returns the student outputs.
@@ -210,17 +207,7 @@ class Distiller(keras.Model):
                 losses.hidden_loss(student["hidden_states"][m + 1], teacher["hidden_states"][g], self._projection(m + 1))
                 for m, g in enumerate(self.layer_mapping)])
         if "prediction" in self.terms:
-            if self.task == "span":
-                terms["prediction"] = losses.span_soft_cross_entropy(student, teacher, inputs["attention_mask"],
-                                                                     self.temperature)
-            elif self.task == "token":
-                if labels is None:
-                    raise ValueError("Token-classification distillation needs the aligned labels (-100 where no "
-                                     "tag is read) to know which positions to compare; see data.align_tags.")
-                terms["prediction"] = losses.token_soft_cross_entropy(student["logits"], teacher["logits"],
-                                                                      labels >= 0, self.temperature)
-            else:
-                terms["prediction"] = self._prediction_loss(student["logits"], teacher["logits"], labels)
+            terms["prediction"] = self.kind.prediction_loss(self, student, teacher, inputs, labels)
         return terms, student
 
     def _teacher_heads(self, teacher, m, g):
@@ -229,7 +216,9 @@ class Distiller(keras.Model):
         scores = teacher["attention_scores"][g - 1]
         return scores if self.head_map is None else tf.gather(scores, self.head_map[m], axis=1)
 
-    def _prediction_loss(self, student_logits, teacher_logits, labels):
+    def sequence_prediction_loss(self, student_logits, teacher_logits, labels):
+        """Soft cross-entropy towards the teacher (classification), or for regression MSE
+        towards the teacher, the gold scores or both (`regression_target`)."""
         teacher_term = losses.prediction_loss(student_logits, teacher_logits, self.temperature,
                                               regression=self._is_regression)
         if not self._is_regression or self.regression_target == "teacher":

@@ -37,7 +37,7 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 from tinybert_tf.metrics import compute_metrics
-from tinybert_tf.task_kinds import headline_metric, split_scorer, task_as_trained, task_inputs
+from tinybert_tf.task_kinds import headline_metric, kind_of, split_scorer, task_as_trained, task_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def export_model(config: ExportConfig) -> Dict:
     task = task_as_trained(data_lib.load_task(config.task, data_dir=config.data_dir), config.model
                            ).limit_evaluation(config.max_eval_examples)
     task.check_model(loaded, role="model")  # validation scores against the task's labels
-    if task.kind != "sequence" and config.qat_epochs > 0:
+    if not kind_of(task).quantization_aware and config.qat_epochs > 0:
         raise ExportError(f"qat_epochs applies to sequence classifiers; task {task.name!r} is a {task.head} task "
                           "(export its full_int8 without QAT, or dynamic_int8).")
     length = config.seq_len or config.max_length
@@ -295,9 +295,7 @@ def export_model(config: ExportConfig) -> Dict:
         ok = drop <= config.max_accuracy_drop * scale
         entry = {"size_mb": len(flatbuffer) / 1e6, "parity_max_abs_logit_diff": parity, "test": test,
                  f"{key}_drop": drop, "passed": ok, "convert_and_validate_seconds": round(time.time() - start, 1)}
-        if task.kind == "token":  # the tag argmax at every real token, the file's vs Keras'
-            real = test_x["attention_mask"] > 0
-            entry["token_agreement"] = float(np.mean((file_test.argmax(-1) == keras_test_outputs.argmax(-1))[real]))
+        entry.update(kind_of(task).variant_checks(file_test, keras_test_outputs, test_x))
         if ok or config.force:
             path = os.path.join(config.output_dir, variant, "model.tflite")
             outputs.write_bytes(path, flatbuffer)
@@ -498,10 +496,6 @@ def _special_tokens(tokenizer) -> Dict[str, int]:
     return {t: ids[t] for t in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") if t in ids}
 
 
-# A bundle's `output_kind` per kind of task: what its outputs are and how to read them.
-OUTPUT_KINDS = {"token": "token_logits", "span": "span_logits"}
-
-
 def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig, validation: Dict,
                  output: str = "logits", task=None) -> str:
     """`model.tflite` + `vocab.txt` + `labels.txt` + `bundle.json`: the app's one contract.
@@ -520,7 +514,7 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
     labels = _labels(loaded)
     outputs.write_text(os.path.join(directory, "labels.txt"), "".join(label + "\n" for label in labels))
     names = _input_names(config.input_names)
-    kind = getattr(loaded.task_model, "task_kind", "sequence")
+    kind = kind_of(loaded.task_model)
     meta = {
         "format_version": BUNDLE_FORMAT_VERSION,
         "model_file": "model.tflite", "vocab_file": "vocab.txt", "labels_file": "labels.txt",
@@ -529,10 +523,8 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
         "do_lower_case": tokenizer.do_lower_case, "strip_accents": tokenizer.do_lower_case,
         "input_names": {"input_ids": names["input_ids"], "attention_mask": names["attention_mask"],
                         "token_type_ids": names["token_type_ids"]},
-        "task_kind": kind,
-        "output_name": output if kind != "span" else "start_logits",
-        "output_names": ["start_logits", "end_logits"] if kind == "span" else [output],
-        "output_kind": OUTPUT_KINDS.get(kind) or (output if loaded.classifier.num_labels > 1 else "regression"),
+        "task_kind": kind.name,
+        **kind.bundle_outputs(output, getattr(loaded.task_model, "num_labels", 0)),
         "labels": labels,
         "special_tokens": _special_tokens(tokenizer),
         "test_accuracy": validation["test"].get("accuracy"),
@@ -541,8 +533,6 @@ def write_bundle(directory: str, tflite_path: str, loaded, config: ExportConfig,
                                                     validation.get("parity_max_abs_prob_diff")),
         "source_model": loaded.directory,
     }
-    if kind == "span":
-        meta.update(doc_stride=task.doc_stride, max_query_length=task.max_query_length,
-                    max_answer_length=data_lib.squad.MAX_ANSWER_LENGTH)
+    meta.update(kind.bundle_extras(task))
     outputs.write_json(os.path.join(directory, "bundle.json"), meta)
     return directory

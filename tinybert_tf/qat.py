@@ -3,7 +3,7 @@
 Full-int8 conversion calibrates every activation range after training. QAT inserts tfmot's
 fake quantization around each Dense layer of the encoder and fine-tunes briefly, so the
 weights adapt to int8 and the converter takes the learned ranges. Measured on the
-fine_foods student (README, "Export and benchmark"): full int8 80.0% without QAT (with the
+fine_foods student (docs/compression.md, "Export and benchmark"): full int8 80.0% without QAT (with the
 int8-friendly attention mask, `QUANTIZATION_MASK_ADDER`), 81.6% after one epoch (Keras
 float 81.5%).
 

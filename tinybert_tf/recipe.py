@@ -21,6 +21,7 @@ from tinybert_tf import export as export_lib
 from tinybert_tf import outputs, settings
 from tinybert_tf import teacher as teacher_lib
 from tinybert_tf.pruning.pipeline import PruneConfig
+from tinybert_tf.task_kinds import kind_of
 from tinybert_tf.training import read_metrics
 
 logger = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ class RecipeConfig:
 
 
 # The budget knobs each preset sets (fields left None). `demo` is what `make demo` runs;
-# `full` is the largest budget measured on 2 CPU cores (README "Measured"); `paper` is
+# `full` is the largest budget measured on 2 CPU cores (docs/results.md); `paper` is
 # the paper's task-distillation budget (N_a=20, 10 + 3 epochs, dev every 100 steps).
 PRESETS = {
     "demo": {"augment.num_augmented": 1, "distill.intermediate_epochs": 1, "distill.prediction_epochs": 1,
@@ -279,9 +280,9 @@ def _say(text: str) -> None:
 def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     """Run every stage (skipping finished ones); returns {"teacher": metrics, "student":
     metrics, ...} and writes `comparison.md`."""
-    kind = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.run.seed).kind
-    if kind != "sequence" and config.prune_cuts():
-        raise ValueError(f"Task {config.task!r} is a {kind}-level task: the pruning stage prunes sequence "
+    kind = kind_of(data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.run.seed))
+    if not kind.prunes and config.prune_cuts():
+        raise ValueError(f"Task {config.task!r} is a {kind.name}-level task: the pruning stage prunes sequence "
                          "classifiers only; drop prune_hidden_size.")
     _check_same_settings(config)
     finetune = config.finetune_config()
@@ -337,12 +338,12 @@ def run_recipe(config: RecipeConfig) -> Dict[str, dict]:
     return {name: read_metrics(d) for name, d in rows}
 
 
-def _augment(config: RecipeConfig, kind: str) -> Optional[str]:
+def _augment(config: RecipeConfig, kind) -> Optional[str]:
     """The augmented training file, or None (no augmentation, or a task kind without it)."""
     if config.augment.num_augmented <= 0:
         return None
-    if kind != "sequence":
-        _say(f"3/6 no data augmentation: it replaces words of sequence-task examples; this is a {kind}-level "
+    if not kind.augments:
+        _say(f"3/6 no data augmentation: it replaces words of sequence-task examples; this is a {kind.name}-level "
              "task (the paper distils SQuAD without augmentation).")
         return None
     _say("3/6 data augmentation")
@@ -357,7 +358,7 @@ def _export_mediapipe(config: RecipeConfig, shipped: str) -> None:
     exporting = config.mediapipe_config(shipped)
     variant = exporting.bundle_variant
     task = data_lib.load_task(config.task, data_dir=config.data_dir)
-    why = (f"the task is {task.head}" if task.kind != "sequence" else "the task is regression"
+    why = (f"the task is {task.head}" if not kind_of(task).mediapipe else "the task is regression"
            if task.is_regression else "the task has text pairs"
            if task.train.text_pairs is not None else "the bundle variant is full_int8" if variant == "full_int8"
            else "mediapipe is not installed" if importlib.util.find_spec("mediapipe") is None else "")

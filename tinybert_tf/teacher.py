@@ -17,7 +17,6 @@ from tinybert_tf.training import (  # noqa: F401
     TrainingError,
     WithDropoutState,
     compile_classifier,
-    compile_for_task,
     evaluate_model,
     make_optimizer,
     predict_logits,
@@ -26,8 +25,8 @@ from tinybert_tf.training import (  # noqa: F401
     save_fine_tuned,
     write_json,
 )
-from tinybert_tf.task_kinds import (best_dev_monitor, configure_task, evaluate_task, task_as_trained, task_inputs,
-                                    validation_dataset)
+from tinybert_tf.task_kinds import (best_dev_monitor, configure_task, evaluate_task, kind_of, task_as_trained,
+                                    task_inputs, validation_dataset)
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     keras.utils.set_random_seed(config.seed)
     outputs.check_not_a_file(config.output_dir)
     task = configure_task(task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed), config)
-    pretrained = load_pretrained(config.model, num_labels=None if task.kind == "span" else task.num_labels,
+    pretrained = load_pretrained(config.model, num_labels=kind_of(task).num_labels(task),
                                  allow_pickle=config.allow_pickle, head=task.head)
     model, tokenizer = pretrained.task_model, pretrained.tokenizer
     if config.max_length > pretrained.config.max_position_embeddings:
@@ -113,7 +112,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size, config.padding)
     total_steps = batches.steps_per_epoch * config.epochs
     trainable = WithDropoutState(model)
-    compile_for_task(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
+    kind_of(task).compile(trainable, make_optimizer(config.learning_rate, total_steps, config.warmup_ratio,
                                                config.weight_decay), config.jit_compile)
 
     monitor, mode = best_dev_monitor(task)

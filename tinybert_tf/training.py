@@ -205,14 +205,6 @@ def compile_task_model(model, optimizer, jit_compile=False):
                          f"{type(inner).__name__} (compile_classifier compiles a BertClassifier).")
 
 
-def compile_for_task(model, optimizer, jit_compile=False):
-    """`compile_classifier` for a (wrapped) `BertClassifier`, else `compile_task_model`."""
-    if getattr(getattr(model, "inner", model), "task_kind", "sequence") == "sequence":
-        compile_classifier(model, optimizer, jit_compile)
-    else:
-        compile_task_model(model, optimizer, jit_compile)
-
-
 def save_fine_tuned(model, tokenizer, task, config, metrics=None):
     """One directory: config.json (+ id2label), model.safetensors, tokenizer files,
     labels.txt, and what produced it (training_config.json, metrics.json). metrics.json
