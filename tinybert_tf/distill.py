@@ -19,7 +19,7 @@ import time
 from typing import List, Optional
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs, progress
+from tinybert_tf import outputs, progress, stage
 from tinybert_tf.backend import keras
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
@@ -33,15 +33,13 @@ from tinybert_tf.training import (
     distribution,
     precision,
     worker_output_dir,
-    TrainingError,
     make_optimizer,
     read_metrics,
     resumable_fit,
     save_fine_tuned,
     write_json,
 )
-from tinybert_tf.task_kinds import (best_dev_monitor, configure_task, evaluate_task, kind_of, task_inputs,
-                                    validation_dataset)
+from tinybert_tf.task_kinds import best_dev_monitor, configure_task, kind_of, task_inputs, validation_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -227,28 +225,25 @@ def general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = No
         return _on_this_worker(_general_distill, config, callbacks)
 
 
-def _on_this_worker(stage, config, *args):
-    """Run `stage` with this process's output folder (`training.worker_output_dir`): the
+def _on_this_worker(run_stage, config, *args):
+    """Run `run_stage` with this process's output folder (`training.worker_output_dir`): the
     chief's is `config.output_dir`; another worker's is private and removed at the end."""
     own = worker_output_dir(config.output_dir)
     # The chief; or any worker once the chief's outputs are finished: the stage then only
     # checks the settings record and reuses them (reads, writes nothing), as the chief does.
     if own == config.output_dir or outputs.is_finished(config.output_dir):
-        return stage(config, *args)
-    result = stage(dataclasses.replace(config, output_dir=own), *args, backup_root=config.output_dir)
+        return run_stage(config, *args)
+    result = run_stage(dataclasses.replace(config, output_dir=own), *args, backup_root=config.output_dir)
     shutil.rmtree(own, ignore_errors=True)
     return result
 
 
 def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = None, backup_root=None):
-    keras.utils.set_random_seed(config.seed)
-    outputs.check_not_a_file(config.output_dir)
+    stage.begin(config)
     teacher = load_pretrained(config.teacher)
     mapping = parse_layer_mapping(config.layer_mapping)
     student = build_student(teacher.encoder, config.student, config.init, mapping)
-    outputs.prepare_output_dir(config.output_dir, "distill-general", config)
-    if outputs.is_finished(config.output_dir):
-        logger.info(f"{config.output_dir} holds this general distillation, finished; reusing it (delete it to train again).")
+    if stage.reuse(config, "distill-general", "general distillation"):
         return load_pretrained(config.output_dir).encoder, None
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, teacher.tokenizer, config.max_length)
@@ -263,13 +258,10 @@ def _general_distill(config: GeneralDistillConfig, callbacks: Optional[List] = N
     distiller.compile(optimizer=make_optimizer(config.learning_rate, steps, config.warmup_ratio,
                                                config.weight_decay), stage="general")
     start = time.time()
-    try:
+    with stage.discard_on_failure(config.output_dir, _PARTIAL):
         history = _run_step(distiller, batches, config.output_dir, "general", config.backup_every_steps,
                             "general distillation", callbacks=callbacks or [], log_dir=config.log_dir,
                             backup_root=backup_root)
-    except TrainingError:
-        outputs.discard(config.output_dir, _PARTIAL)
-        raise
     student = distiller.export_student()
     save_pretrained(student, config.output_dir, tokenizer=teacher.tokenizer)
     if distiller.projections:
@@ -359,8 +351,7 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
 
 def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                   task: Optional[data_lib.TaskData] = None, backup_root=None):
-    keras.utils.set_random_seed(config.seed)
-    outputs.check_not_a_file(config.output_dir)
+    stage.begin(config)
     teacher = load_pretrained(config.teacher)
     if teacher.task_model is None:
         raise ValueError(f"The teacher {config.teacher} has no task head; fine-tune it first "
@@ -380,9 +371,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         train = train.head(config.max_train_examples)
     mapping = parse_layer_mapping(config.layer_mapping)
     student = _task_student(config, teacher, mapping, task)
-    outputs.prepare_output_dir(config.output_dir, "distill-task", config)
-    if outputs.is_finished(config.output_dir):
-        logger.info(f"{config.output_dir} holds this task distillation, finished; reusing it (delete it to train again).")
+    if stage.reuse(config, "distill-task", "task distillation"):
         return load_pretrained(config.output_dir).task_model, read_metrics(config.output_dir)
     train_inputs = task_inputs(task, train, tokenizer, config.max_length)
     dev_ds = validation_dataset(task, task.dev, tokenizer, config.max_length, config.batch_size, config.padding)
@@ -410,7 +399,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
 
     logger.info(f"Task distillation on {num_inputs} examples ({steps_per_epoch} steps an epoch): "
                 f"step 1 {config.intermediate_epochs} epochs, step 2 {config.prediction_epochs} epochs.")
-    try:
+    with stage.discard_on_failure(config.output_dir, _PARTIAL):
         if config.intermediate_epochs > 0:
             distiller.compile(optimizer=_step1_optimizer(config), stage="intermediate")
             _run_step(distiller, batches(config.intermediate_epochs), config.output_dir, "step1",
@@ -436,9 +425,6 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
                       keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir,
                       backup_root=backup_root)
-    except TrainingError:
-        outputs.discard(config.output_dir, _PARTIAL)
-        raise
 
     student = distiller.export_student()
     if config.mixed_precision != "none":  # score what is saved: float32 weights, computed in float32
@@ -446,11 +432,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     metrics = {"train_seconds": round(time.time() - start, 1), "projection_init": distiller.projection_init}
     if pruning:
         metrics["sparsity"] = prune.sparsity_report(student)[-1]["sparsity"]
-    for split in ("dev", "test"):
-        examples = task.dev if split == "dev" else task.test
-        if examples is None:
-            continue
-        metrics[split] = evaluate_task(student, tokenizer, task, examples, config.max_length)
+    metrics.update(stage.score(student, tokenizer, task, config.max_length))
     # Beside the student (not in it), as after general distillation: the projections its
     # training ended with and the head map it learnt with, so it can be pruned or
     # distilled again towards the same teacher. Written before metrics.json (finished).

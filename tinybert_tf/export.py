@@ -226,6 +226,37 @@ FORMATS = ("tflite", "keras-hub", "mediapipe")
 MEDIAPIPE_AGREEMENT = 0.99
 
 
+@dataclasses.dataclass
+class _Reference:
+    """What every exported file is checked against: the Keras model's outputs on the parity
+    (dev) examples, and its score on the test split by the task's `score` (`split_scorer`),
+    judged on the headline metric `key` (times `scale`: SQuAD's F1 is in percent)."""
+
+    dev_x: dict
+    dev_outputs: object
+    test_x: dict
+    score: object
+    keras_test: dict
+    key: str
+    scale: float = 1.0
+
+
+def _validate(flatbuffer: bytes, reference: _Reference, max_drop: float, desc: str, dev_batch: int = 16,
+              test_batch: int = 50, dev_reference=None):
+    """The one check of an exported file: its largest output difference from Keras on the
+    parity examples (against `dev_reference`, default the reference's), its test score, and
+    whether it loses at most `max_drop` (times the scale) of the headline metric. Returns
+    (check, the file's test outputs, the file's dev outputs); `check["passed"]` decides
+    whether it is kept (or refused unless `force`)."""
+    file_dev = tflite_logits(flatbuffer, reference.dev_x, batch_size=dev_batch)
+    parity = _max_abs_diff(file_dev, reference.dev_outputs if dev_reference is None else dev_reference)
+    file_test = tflite_logits(flatbuffer, reference.test_x, batch_size=test_batch, desc=desc)
+    test = reference.score(file_test)
+    drop = reference.keras_test[reference.key] - test[reference.key]
+    check = {"parity": parity, "test": test, "drop": drop, "passed": drop <= max_drop * reference.scale}
+    return check, file_test, file_dev
+
+
 def export_model(config: ExportConfig) -> Dict:
     """Convert, validate and write each variant, then the bundle, then
     `export_report.json` (last: it marks the export finished); returns the report. A
@@ -269,11 +300,12 @@ def export_model(config: ExportConfig) -> Dict:
         raise ExportError(f"Task {task.name!r} has no test split to validate the export on.")
     dev_x, _ = split_scorer(task, tokenizer, task.dev.head(config.parity_examples), length)
     test_x, score_test = split_scorer(task, tokenizer, task.test, length)
-    keras_dev = model.predict(dev_x, batch_size=32, verbose=0)
     keras_test_outputs = model.predict(test_x, batch_size=32, verbose=0)
-    keras_test = score_test(keras_test_outputs)
-    representative = task_inputs(task, task.train.head(config.representative_examples), tokenizer, length)[0]
     key, scale = headline_metric(task)
+    reference = _Reference(dev_x, model.predict(dev_x, batch_size=32, verbose=0), test_x, score_test,
+                           score_test(keras_test_outputs), key, scale)
+    keras_test = reference.keras_test
+    representative = task_inputs(task, task.train.head(config.representative_examples), tokenizer, length)[0]
 
     report = {"model": config.model, "task_kind": task.kind, "keras_test": keras_test, "max_length": config.max_length,
               "max_position_embeddings": loaded.config.max_position_embeddings,
@@ -282,17 +314,15 @@ def export_model(config: ExportConfig) -> Dict:
     written = {}
     for variant in variants:
         start = time.time()
-        source, reference = model, keras_dev
+        source, qat_reference = model, None
         if variant == "full_int8" and config.qat_epochs > 0:
-            source, reference, report["qat"] = _quantization_aware(model, task, tokenizer, length, dev_x, test_x,
-                                                                   config)
+            source, qat_reference, report["qat"] = _quantization_aware(model, task, tokenizer, length, dev_x, test_x,
+                                                                       config)
         flatbuffer = to_tflite(source, variant, config.seq_len or None, config.input_names,
                                representative if variant == "full_int8" else None)
-        parity = _max_abs_diff(tflite_logits(flatbuffer, dev_x, batch_size=16), reference)
-        file_test = tflite_logits(flatbuffer, test_x, batch_size=50, desc=f"validate {variant}")
-        test = score_test(file_test)
-        drop = keras_test[key] - test[key]
-        ok = drop <= config.max_accuracy_drop * scale
+        check, file_test, _ = _validate(flatbuffer, reference, config.max_accuracy_drop, f"validate {variant}",
+                                        dev_reference=qat_reference)
+        parity, test, drop, ok = check["parity"], check["test"], check["drop"], check["passed"]
         entry = {"size_mb": len(flatbuffer) / 1e6, "parity_max_abs_logit_diff": parity, "test": test,
                  f"{key}_drop": drop, "passed": ok, "convert_and_validate_seconds": round(time.time() - start, 1)}
         entry.update(kind_of(task).variant_checks(file_test, keras_test_outputs, test_x))
@@ -375,15 +405,18 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     if report is not None:
         return report
     dev = task.dev.head(config.parity_examples)
-    dev_x, test_x = data_lib.encode(dev, tokenizer, length), data_lib.encode(task.test, tokenizer, length)
+    dev_x, _ = split_scorer(task, tokenizer, dev, length)
+    test_x, score_test = split_scorer(task, tokenizer, task.test, length)
     softmax = lambda x: tf.nn.softmax(x, axis=-1).numpy()  # noqa: E731
-    keras_dev = softmax(model.predict(dev_x, batch_size=32, verbose=0))
-    keras_test = compute_metrics(model.predict(test_x, batch_size=32, verbose=0), task.test.labels, False)
+    # The file returns probabilities: its parity is against Keras' softmax, its score the same.
+    reference = _Reference(dev_x, softmax(model.predict(dev_x, batch_size=32, verbose=0)), test_x, score_test,
+                           score_test(model.predict(test_x, batch_size=32, verbose=0)), "accuracy")
+    keras_test = reference.keras_test
     flatbuffer = to_tflite(model, config.bundle_variant, length, "task_library", output="probabilities")
-    file_dev = tflite_logits(flatbuffer, dev_x, batch_size=1)  # fixed length: batch 1, as MediaPipe runs it
-    parity = float(np.max(np.abs(file_dev - keras_dev)))
-    test = compute_metrics(tflite_logits(flatbuffer, test_x, desc="validate mediapipe"), task.test.labels, False)
-    drop = keras_test["accuracy"] - test["accuracy"]
+    # Fixed length: the parity examples one at a time, as MediaPipe runs it.
+    check, _, file_dev = _validate(flatbuffer, reference, config.max_accuracy_drop, "validate mediapipe",
+                                   dev_batch=1, test_batch=1)
+    parity, test, drop = check["parity"], check["test"], check["drop"]
     labels = _labels(loaded)
     with_metadata = tflite_metadata.add_metadata(
         flatbuffer, _vocab(tokenizer), labels, name=f"{task.name} classifier",
@@ -392,7 +425,7 @@ def _export_mediapipe(config: ExportConfig) -> Dict:
     report = {"model": config.model, "format": "mediapipe", "path": path, "variant": config.bundle_variant,
               "max_length": length, "size_mb": len(with_metadata) / 1e6, "labels": labels,
               "parity_max_abs_prob_diff": parity, "keras_test": keras_test, "test": test,
-              "accuracy_drop": drop, "passed": drop <= config.max_accuracy_drop,
+              "accuracy_drop": drop, "passed": check["passed"],
               "metadata": {k: v for k, v in tflite_metadata.read_metadata(with_metadata).items() if k != "files"}}
     logger.info(f"mediapipe ({config.bundle_variant}, fixed length {length}): {report['size_mb']:.1f} MB, max |prob diff| "
                 f"{parity:.2e} vs Keras, test accuracy {test['accuracy']:.4f} (Keras {keras_test['accuracy']:.4f})")

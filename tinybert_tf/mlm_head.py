@@ -22,7 +22,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs, progress
+from tinybert_tf import progress, stage
 from tinybert_tf.backend import keras
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.models import BertMaskedLMHead
@@ -92,15 +92,12 @@ class _HeadOnly(keras.Model):
 
 def train_mlm_head(config: MlmHeadConfig) -> Dict:
     """Train and save the head; returns the metrics written to `output_dir/metrics.json`."""
-    keras.utils.set_random_seed(config.seed)
-    outputs.check_not_a_file(config.output_dir)
+    stage.begin(config)
     if not 0.0 < config.mask_prob < 1.0 or not 0.0 < config.holdout_fraction < 0.5:
         raise ValueError("Need 0 < mask_prob < 1 and 0 < holdout_fraction < 0.5.")
     pretrained = load_pretrained(config.model)
     encoder, tokenizer = pretrained.encoder, pretrained.tokenizer
-    outputs.prepare_output_dir(config.output_dir, "mlm-head", config)
-    if outputs.is_finished(config.output_dir):
-        logger.info(f"{config.output_dir} holds this MLM head, finished; reusing it (delete it to train again).")
+    if stage.reuse(config, "mlm-head", "MLM head"):
         return read_metrics(config.output_dir)
     lines = data_lib.load_general_corpus(config.corpus, config.max_segments)
     texts = data_lib.pack_segments(lines, tokenizer, config.max_length)

@@ -7,8 +7,7 @@ import time
 from typing import Dict, List, Optional
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import outputs, progress
-from tinybert_tf.backend import keras
+from tinybert_tf import outputs, progress, stage
 from tinybert_tf.callbacks import KeepBest
 from tinybert_tf.checkpoint import load_pretrained
 from tinybert_tf.settings import RunSettings
@@ -90,8 +89,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
         TrainingError: the loss became NaN (the partial outputs are removed).
         OutputError: `output_dir` is a file, or holds a run made with other settings.
     """
-    keras.utils.set_random_seed(config.seed)
-    outputs.check_not_a_file(config.output_dir)
+    stage.begin(config)
     task = configure_task(task or data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed), config)
     pretrained = load_pretrained(config.model, num_labels=kind_of(task).num_labels(task),
                                  allow_pickle=config.allow_pickle, head=task.head)
@@ -100,9 +98,7 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
         raise ValueError(f"max_length={config.max_length} exceeds the model's max_position_embeddings="
                          f"{pretrained.config.max_position_embeddings}; use --max-length "
                          f"{pretrained.config.max_position_embeddings} or less.")
-    outputs.prepare_output_dir(config.output_dir, "finetune", config, free={"jit_compile"})
-    if outputs.is_finished(config.output_dir):
-        logger.info(f"{config.output_dir} holds this fine-tuning, finished; reusing it (delete it to train again).")
+    if stage.reuse(config, "finetune", "fine-tuning", free={"jit_compile"}):
         return load_pretrained(config.output_dir).task_model, None, read_metrics(config.output_dir)
 
     train = task.train.head(config.max_train_examples or None)
@@ -120,19 +116,13 @@ def fine_tune(config: FineTuneConfig, callbacks: Optional[List] = None, task: Op
     backup = os.path.join(config.output_dir, "backup")
     extra = progress.tensorboard(config.log_dir, "")
     start = time.time()
-    try:
+    with stage.discard_on_failure(config.output_dir, ["backup", best.path, best.record_path]):
         history = resumable_fit(trainable, batches, backup, config.backup_every_steps, "fine-tuning",
                                 validation_data=dev_ds, keep_best=best, callbacks=extra + list(callbacks or []))
-    except TrainingError:
-        outputs.discard(config.output_dir, ["backup", best.path, best.record_path])
-        raise
     train_seconds = time.time() - start
     best.restore_into(model)
 
-    metrics = {"train_seconds": round(train_seconds, 1), "dev": evaluate_task(model, tokenizer, task, task.dev,
-                                                                             config.max_length)}
-    if task.test is not None:
-        metrics["test"] = evaluate_task(model, tokenizer, task, task.test, config.max_length)
+    metrics = {"train_seconds": round(train_seconds, 1), **stage.score(model, tokenizer, task, config.max_length)}
     save_fine_tuned(model, tokenizer, task, config, metrics)
     best.remove_files()
     return model, history, metrics

@@ -12,8 +12,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from tinybert_tf import data as data_lib
-from tinybert_tf import distill, outputs
-from tinybert_tf.backend import keras
+from tinybert_tf import distill, outputs, stage
 from tinybert_tf.checkpoint import load_pretrained, save_pretrained
 from tinybert_tf.pruning.hidden import hidden_importance, prune_hidden, selection_projection
 from tinybert_tf.pruning.magnitude import sparsity_report
@@ -21,7 +20,7 @@ from tinybert_tf.pruning.rebuild import count_parameters, layer_sizes
 from tinybert_tf.pruning.structured import importance_scores, prune_heads_and_neurons, top_heads
 from tinybert_tf.pruning.vocabulary import prune_vocabulary
 from tinybert_tf.settings import check_sections, section
-from tinybert_tf.training import evaluate_model, read_metrics, save_fine_tuned
+from tinybert_tf.training import read_metrics, save_fine_tuned
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +128,7 @@ def _source_links(model_dir: str) -> Dict:
 
 def prune_student(config: PruneConfig) -> Dict:
     """Run `PruneConfig`'s stages; returns the metrics written to `output_dir/metrics.json`."""
-    keras.utils.set_random_seed(config.seed)
-    outputs.check_not_a_file(config.output_dir)
+    stage.begin(config)
     task = data_lib.load_task(config.task, data_dir=config.data_dir, seed=config.seed)
     loaded = load_pretrained(config.model)
     if loaded.classifier is None:
@@ -140,9 +138,7 @@ def prune_student(config: PruneConfig) -> Dict:
         from tinybert_tf.tokenizer import BertTokenizer
 
         distill.check_same_vocabulary(loaded.tokenizer, BertTokenizer.from_pretrained(config.teacher), config.model)
-    outputs.prepare_output_dir(config.output_dir, "prune", config)
-    if outputs.is_finished(config.output_dir):
-        logger.info(f"{config.output_dir} holds this pruning, finished; reusing it (delete it to prune again).")
+    if stage.reuse(config, "prune", "pruning", again="prune again"):
         return read_metrics(config.output_dir)
     model, tokenizer = loaded.classifier, loaded.tokenizer
     report = {"source": config.model, "parameters_before": count_parameters(model)}
@@ -216,8 +212,6 @@ def prune_student(config: PruneConfig) -> Dict:
         "vocab_size": model.encoder.config.vocab_size,
         "sparsity": sparsity_report(model)[-1]["sparsity"],
     })
-    for split, examples in (("dev", task.dev), ("test", task.test)):
-        if examples is not None:
-            report[split] = evaluate_model(model, tokenizer, examples, config.max_length, task)
+    report.update(stage.score(model, tokenizer, task, config.max_length))
     save_fine_tuned(model, tokenizer, task, config, report)
     return report
