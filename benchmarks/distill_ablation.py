@@ -98,13 +98,11 @@ def main():
 
 def _augment_with(mlm_model: str, run_dir: str, output_file: str) -> None:
     """The recipe's augmentation settings, candidates from `mlm_model`'s MLM head."""
-    from tinybert_tf import augment
+    from tinybert_tf import augment, recipe
 
     with open(os.path.join(run_dir, "recipe_config.json"), encoding="utf-8") as f:
-        used = json.load(f)
-    augment.augment_task(augment.AugmentConfig(
-        teacher=mlm_model, task=used["task"], output_file=output_file, replace_prob=used["replace_prob"],
-        num_augmented=used["num_augmented"], top_k=used["top_k"], seed=used["seed"], data_dir=used["data_dir"]))
+        used = recipe.RecipeConfig.from_dict(json.load(f))
+    augment.augment_task(dataclasses.replace(used.augment_config(), teacher=mlm_model, output_file=output_file))
 
 
 if __name__ == "__main__":

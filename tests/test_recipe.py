@@ -16,9 +16,16 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_4layer_dir, toy_tas
             "--output-dir", out, "--max-length", "16", "--batch-size", "16", "--teacher-epochs", "3",
             "--general-max-segments", "40", "--num-augmented", "1", "--intermediate-epochs", "1",
             "--prediction-epochs", "2", "--prune-schedule", "36,24", "--prune-heads-fraction", "0.5",
-            "--prune-ffn-fraction", "0.5", "--prune-vocabulary", "--export-variants", "float32,dynamic_int8",
-            "--bench-runs", "2"]
+            "--prune-ffn-fraction", "0.5", "--prune-vocabulary", "--temperature", "2",
+            "--prediction-clipping", "per_tensor", "--export-variants", "float32,dynamic_int8", "--bench-runs", "2"]
     assert cli.main(args) == 0
+    # The drift fix, on a real run: task distillation's knobs reach every cut's recovery, as recorded.
+    for folder in ("student", "pruned_h36", "pruned"):
+        recorded = json.load(open(os.path.join(out, folder, "run_settings.json")))["settings"]
+        prefix = "" if folder == "student" else "recovery."
+        assert (recorded[prefix + "temperature"], recorded[prefix + "prediction_clipping"]) == (2.0, "per_tensor")
+        if prefix:
+            assert recorded["recovery.intermediate_epochs"] == recorded["recovery.prediction_epochs"] == 1
     for part in ("teacher", "general", "student"):
         assert os.path.isfile(os.path.join(out, part, "metrics.json")), part
     assert os.path.isfile(os.path.join(out, "augmented", "train.jsonl"))

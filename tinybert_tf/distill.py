@@ -349,6 +349,42 @@ def task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         return _on_this_worker(_task_distill, config, callbacks, task)
 
 
+def _training_set(config: TaskDistillConfig, task):
+    """The examples task distillation trains on: the augmented file's or the task's training
+    split, cut to `max_train_examples`."""
+    train = task.train
+    if config.augmented_file:
+        train = data_lib.load_text_file(config.augmented_file, label_names=task.label_names or None,
+                                        text_pair_column="text_pair" if task.train.text_pairs else None,
+                                        regression=task.is_regression)
+    return train.head(config.max_train_examples) if config.max_train_examples else train
+
+
+def _apply_magnitude_pruning(config: TaskDistillConfig, distiller, steps_per_epoch: int) -> bool:
+    """tfmot magnitude pruning around the student when asked (`pruning_sparsity`,
+    `pruning_2_4`); returns whether it is on."""
+    if not (config.pruning_sparsity > 0 or config.pruning_2_4):
+        return False
+    step1_steps = steps_per_epoch * config.intermediate_epochs
+    end = int((step1_steps + steps_per_epoch * config.prediction_epochs) * config.pruning_end_fraction)
+    if config.prediction_epochs > 0:
+        # Step 2 keeps its best dev epoch: every epoch it can pick must be at the target.
+        end = min(end, step1_steps + steps_per_epoch)
+    schedule = prune.pruning_schedule(config.pruning_sparsity, end, frequency=config.pruning_frequency)
+    distiller.apply_pruning(prune.magnitude_pruning(schedule, block_2_4=config.pruning_2_4))
+    return True
+
+
+def _step2_inputs(config: TaskDistillConfig, teacher, train_inputs):
+    """Step 2's training inputs, with the teacher's logits computed once when
+    `cache_teacher_logits` (recomputed on every (re)start, never stored: a resumed run sees
+    the same numbers; not needed once step 2 is done)."""
+    if not config.cache_teacher_logits or os.path.isfile(os.path.join(config.output_dir, "step2.done.npz")):
+        return train_inputs
+    logits = teacher.task_model.predict(train_inputs[0], batch_size=64, verbose=0)
+    return {**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1]
+
+
 def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
                   task: Optional[data_lib.TaskData] = None, backup_root=None):
     stage.begin(config)
@@ -362,13 +398,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
         raise ValueError(f"Task {task.name!r} is a {task.head} task: augmented_file and cache_teacher_logits are "
                          "for sequence tasks only (the paper distils SQuAD without augmentation); drop them.")
     tokenizer = teacher.tokenizer
-    train = task.train
-    if config.augmented_file:
-        train = data_lib.load_text_file(config.augmented_file, label_names=task.label_names or None,
-                                        text_pair_column="text_pair" if task.train.text_pairs else None,
-                                        regression=task.is_regression)
-    if config.max_train_examples:
-        train = train.head(config.max_train_examples)
+    train = _training_set(config, task)
     mapping = parse_layer_mapping(config.layer_mapping)
     student = _task_student(config, teacher, mapping, task)
     if stage.reuse(config, "distill-task", "task distillation"):
@@ -379,16 +409,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
     start = time.time()
     num_inputs = len(train_inputs[0]["input_ids"])  # QA: context windows, more than questions
     steps_per_epoch = math.ceil(num_inputs / config.batch_size)
-    step1_steps = steps_per_epoch * config.intermediate_epochs
-    pruning = config.pruning_sparsity > 0 or config.pruning_2_4
-    if pruning:
-        total = step1_steps + steps_per_epoch * config.prediction_epochs
-        end = int(total * config.pruning_end_fraction)
-        if config.prediction_epochs > 0:
-            # Step 2 keeps its best dev epoch: every epoch it can pick must be at the target.
-            end = min(end, step1_steps + steps_per_epoch)
-        schedule = prune.pruning_schedule(config.pruning_sparsity, end, frequency=config.pruning_frequency)
-        distiller.apply_pruning(prune.magnitude_pruning(schedule, block_2_4=config.pruning_2_4))
+    pruning = _apply_magnitude_pruning(config, distiller, steps_per_epoch)
 
     def stage_callbacks():
         return (prune.pruning_callbacks(config.pruning_log_dir) if pruning else []) + list(callbacks or [])
@@ -416,12 +437,7 @@ def _task_distill(config: TaskDistillConfig, callbacks: Optional[List] = None,
             monitor, mode = best_dev_monitor(task, distilling=True)
             keep_best = KeepBest(os.path.join(config.output_dir, "best_step2.weights.h5"), monitor, mode,
                                  model=distiller.student, every_steps=config.eval_steps, validation_data=dev_ds)
-            step2_inputs = train_inputs
-            if config.cache_teacher_logits and not os.path.isfile(os.path.join(config.output_dir, "step2.done.npz")):
-                # Recomputed on every (re)start, never stored: a resumed run sees the same numbers.
-                logits = teacher.task_model.predict(train_inputs[0], batch_size=64, verbose=0)
-                step2_inputs = ({**train_inputs[0], "teacher_logits": logits.astype("float32")}, train_inputs[1])
-            _run_step(distiller, batches(config.prediction_epochs, step2_inputs), config.output_dir, "step2",
+            _run_step(distiller, batches(config.prediction_epochs, _step2_inputs(config, teacher, train_inputs)), config.output_dir, "step2",
                       config.backup_every_steps, "task distillation step 2", validation_data=dev_ds,
                       keep_best=keep_best, callbacks=stage_callbacks(), log_dir=config.log_dir,
                       backup_root=backup_root)

@@ -126,6 +126,58 @@ def _source_links(model_dir: str) -> Dict:
     return links
 
 
+def _cuts_anything(config: PruneConfig, model) -> bool:
+    return config.heads_fraction > 0 or config.ffn_fraction > 0 or _narrower(config, model)
+
+
+def _narrower(config: PruneConfig, model) -> bool:
+    return config.hidden_size is not None and config.hidden_size != model.encoder.config.hidden_size
+
+
+def _structured_pruning(config: PruneConfig, model, tokenizer, task, report: Dict):
+    """Heads, FFN neurons and hidden units removed by importance on the dev split; the
+    result saved under `<output_dir>/structured` with its links to the teacher (the
+    projection back to the teacher's width, the teacher head of each kept head). Returns
+    (pruned model, its folder); importance goes into `report`."""
+    narrower = _narrower(config, model)
+    dev = task.dev.head(config.importance_examples)
+    features, labels = data_lib.encode(dev, tokenizer, config.max_length), np.asarray(dev.labels)
+    heads, neurons = importance_scores(model, features, labels)
+    hidden = hidden_importance(model, features, labels) if narrower else None
+    source = _source_links(config.model)
+    head_map = source["heads"] if source["heads"] is not None else _teacher_heads(config, model)
+    model = prune_heads_and_neurons(model, heads, neurons, config.heads_fraction, config.ffn_fraction)
+    # The heads each layer kept (the rule prune_heads_and_neurons applies), in their order.
+    kept = [top_heads(h, model.encoder.config.heads_in_layer(i)) for i, h in enumerate(heads)]
+    current = os.path.join(config.output_dir, "structured")
+    projections = source["projections"]  # a narrowed source keeps its way back to the teacher
+    if narrower:
+        wide = model.encoder.config.hidden_size
+        model, kept_units, kept_again = prune_hidden(model, hidden, config.hidden_size,
+                                                     head_scores=[h[k] for h, k in zip(heads, kept)])
+        kept = [k[again] for k, again in zip(kept, kept_again)]
+        if projections is None:
+            projections = selection_projection(kept_units, wide)
+        else:  # pruned again: the source's projection restricted to the units kept
+            projections = {k: v[:, kept_units] if v.ndim == 2 else v for k, v in projections.items()}
+        report["hidden_importance"] = hidden.round(6).tolist()
+    save_pretrained(model, current, tokenizer=tokenizer, labels=task.label_names or None)
+    if projections is not None:
+        from safetensors.numpy import save_file
+
+        with outputs.atomic_path(os.path.join(current, distill.PROJECTIONS_FILE)) as tmp:
+            # ascontiguousarray: safetensors writes a strided view's raw buffer (wrong values).
+            save_file({k: np.ascontiguousarray(v, np.float32) for k, v in projections.items()}, tmp)
+    if head_map is not None:
+        # Recovery compares each kept head with the teacher head it started as.
+        head_map = [[head_map[i][h] for h in k] for i, k in enumerate(kept)]
+        outputs.write_json(os.path.join(current, distill.HEADS_FILE), {"heads": head_map})
+    report["head_importance"] = [h.round(6).tolist() for h in heads]
+    logger.info(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
+                f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")
+    return model, current
+
+
 def prune_student(config: PruneConfig) -> Dict:
     """Run `PruneConfig`'s stages; returns the metrics written to `output_dir/metrics.json`."""
     stage.begin(config)
@@ -145,43 +197,8 @@ def prune_student(config: PruneConfig) -> Dict:
     start = time.time()
     current = config.model
 
-    narrower = config.hidden_size is not None and config.hidden_size != model.encoder.config.hidden_size
-    if config.heads_fraction > 0 or config.ffn_fraction > 0 or narrower:
-        dev = task.dev.head(config.importance_examples)
-        features, labels = data_lib.encode(dev, tokenizer, config.max_length), np.asarray(dev.labels)
-        heads, neurons = importance_scores(model, features, labels)
-        hidden = hidden_importance(model, features, labels) if narrower else None
-        source = _source_links(config.model)
-        head_map = source["heads"] if source["heads"] is not None else _teacher_heads(config, model)
-        model = prune_heads_and_neurons(model, heads, neurons, config.heads_fraction, config.ffn_fraction)
-        # The heads each layer kept (the rule prune_heads_and_neurons applies), in their order.
-        kept = [top_heads(h, model.encoder.config.heads_in_layer(i)) for i, h in enumerate(heads)]
-        current = os.path.join(config.output_dir, "structured")
-        projections = source["projections"]  # a narrowed source keeps its way back to the teacher
-        if narrower:
-            wide = model.encoder.config.hidden_size
-            model, kept_units, kept_again = prune_hidden(model, hidden, config.hidden_size,
-                                                         head_scores=[h[k] for h, k in zip(heads, kept)])
-            kept = [k[again] for k, again in zip(kept, kept_again)]
-            if projections is None:
-                projections = selection_projection(kept_units, wide)
-            else:  # pruned again: the source's projection restricted to the units kept
-                projections = {k: v[:, kept_units] if v.ndim == 2 else v for k, v in projections.items()}
-            report["hidden_importance"] = hidden.round(6).tolist()
-        save_pretrained(model, current, tokenizer=tokenizer, labels=task.label_names or None)
-        if projections is not None:
-            from safetensors.numpy import save_file
-
-            with outputs.atomic_path(os.path.join(current, distill.PROJECTIONS_FILE)) as tmp:
-                # ascontiguousarray: safetensors writes a strided view's raw buffer (wrong values).
-                save_file({k: np.ascontiguousarray(v, np.float32) for k, v in projections.items()}, tmp)
-        if head_map is not None:
-            # Recovery compares each kept head with the teacher head it started as.
-            head_map = [[head_map[i][h] for h in k] for i, k in enumerate(kept)]
-            outputs.write_json(os.path.join(current, distill.HEADS_FILE), {"heads": head_map})
-        report["head_importance"] = [h.round(6).tolist() for h in heads]
-        logger.info(f"Structured pruning: hidden size {model.encoder.config.hidden_size}, heads per layer "
-                    f"{layer_sizes(model.encoder.config)}, intermediate_size {model.encoder.config.intermediate_size}.")
+    if _cuts_anything(config, model):
+        model, current = _structured_pruning(config, model, tokenizer, task, report)
 
     if config.recovers:
         recovered_dir = os.path.join(config.output_dir, "recovered")
