@@ -202,7 +202,8 @@ import numpy as np
 from tinybert_tf.backend import tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from tinybert_tf import BertClassifier, BertEncoder, BertTokenizer, distill, save_pretrained
+from tinybert_tf import BertClassifier, BertEncoder, BertTokenizer, distill, progress, save_pretrained
+progress.log_to_console()  # the library's messages on stdout, as the CLI shows them
 from tests.helpers import SPECIAL, WORDS, tiny_config
 from tests.helpers import write_toy_task
 import pathlib
@@ -246,7 +247,8 @@ def test_mirrored_distribution_on_two_logical_cpus_takes_the_single_device_steps
 
 MULTI_WORKER_STAGE = r"""
 import json, sys
-from tinybert_tf import distill
+from tinybert_tf import distill, progress
+progress.log_to_console()  # the library's messages on stdout, as the CLI shows them
 teacher, task, out = sys.argv[1:4]
 student, metrics = distill.task_distill(distill.TaskDistillConfig(
     teacher=teacher, student="teacher-l1", task=task, max_length=16, batch_size=16, intermediate_epochs=1,

@@ -38,6 +38,7 @@ _EXPORTS = {
     "save_pretrained": "tinybert_tf.checkpoint",
     "TextClassifier": "tinybert_tf.inference",
     "pipeline": "tinybert_tf.inference",
+    "log_to_console": "tinybert_tf.progress",
 }
 
 __all__ = list(_EXPORTS)

@@ -37,6 +37,7 @@ from tinybert_tf.layers.bert_self_attention import QUANTIZATION_MASK_ADDER, mask
 # TASK_LIBRARY_INPUTS: the names the TFLite Task Library's BertNLClassifier looks inputs up by.
 from tinybert_tf.litert_protocol import TASK_LIBRARY_INPUTS, signature_inputs, time_model
 from tinybert_tf.metrics import compute_metrics
+from tinybert_tf.settings import choice, validate
 from tinybert_tf.task_kinds import headline_metric, kind_of, split_scorer, task_as_trained, task_inputs
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,9 @@ def litert_latency(flatbuffer: bytes, seq_len: int, runs: int = 50, warmup: int 
 
 
 # --- the stage: validated variants + bundle --------------------------------------------
+FORMATS = ("tflite", "keras-hub", "mediapipe")
+
+
 @dataclasses.dataclass
 class ExportConfig:
     """Args:
@@ -214,13 +218,15 @@ class ExportConfig:
     qat_epochs: int = 0
     qat_learning_rate: float = 1e-5
     data_dir: Optional[str] = None
-    format: str = "tflite"
+    format: str = choice("tflite", FORMATS)
     max_eval_examples: Optional[int] = None
+
+    def __post_init__(self):
+        validate(self)
 
 
 # A keras-hub preset must give the model's logits to within this (float32, same graph).
 KERAS_HUB_TOLERANCE = 1e-4
-FORMATS = ("tflite", "keras-hub", "mediapipe")
 # MediaPipe tokenizes natively; below this label agreement with our own run of the same file
 # on the parity examples, the export is refused (measured: 100% on fine_foods).
 MEDIAPIPE_AGREEMENT = 0.99
@@ -268,8 +274,6 @@ def export_model(config: ExportConfig) -> Dict:
         return _export_keras_hub(config)
     if config.format == "mediapipe":
         return _export_mediapipe(config)
-    if config.format != "tflite":
-        raise ExportError(f"format={config.format!r}; use {', '.join(FORMATS)}.")
     variants = [v.strip() for v in config.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:

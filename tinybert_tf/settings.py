@@ -8,7 +8,7 @@
 - `choice`: a field whose value must be one of a set. `validate` checks every such field
   of a config (its nested sections included) where the config is built, so a bad value
   fails before anything is loaded or written, with one message shape.
-- `Section` / composed configs: a config may hold other stages' configs as fields (the
+- `section` / composed configs: a config may hold other stages' configs as fields (the
   recipe holds every stage's; the prune stage holds its recovery's task distillation).
   `derived` names the fields of a section the composing stage sets itself (paths, the
   model to start from); `check_derived` refuses a value given there, instead of silently
@@ -34,8 +34,8 @@ REGRESSION_TARGETS = ("teacher", "labels", "mix")
 
 
 def choice(default: str, choices: Tuple[str, ...]):
-    """A dataclass field that must be one of `choices` (checked by `validate`; the CLI
-    shows them in `--help` and refuses others)."""
+    """A dataclass field that must be one of `choices` (checked by `validate` when the
+    config is built; the CLI lists them in `--help`)."""
     return dataclasses.field(default=default, metadata={"choices": tuple(choices)})
 
 
@@ -143,17 +143,14 @@ def run_fields(config_or_class) -> Tuple[str, ...]:
 
 
 # --- plain data ------------------------------------------------------------------------------------
-def to_dict(config, skip_derived: bool = True) -> dict:
+def to_dict(config) -> dict:
     """A config as plain data, its sections as nested mappings; a section's derived fields
     are left out (the composing config sets them), so the result replays anywhere."""
     out = {}
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
         if "derived" in field.metadata:
-            value = to_dict(value, skip_derived)
-            if skip_derived:
-                for sub in field.metadata["derived"]:
-                    value.pop(sub, None)
+            value = {k: v for k, v in to_dict(value).items() if k not in field.metadata["derived"]}
         out[field.name] = value
     return out
 
