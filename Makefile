@@ -69,7 +69,8 @@ demo: setup
 android-tools:
 	bash android_demo/scripts/install_tools.sh
 
-# The app's JUnit tests first (prints "junit: N passed, N failed"), then the Python suite,
+# The app's JUnit tests first (prints "junit: N passed, N failed"), then the Python suite on
+# both cores (pytest-xdist, one test file per worker: a file's tests share their fixtures),
 # which also runs them against Python-made goldens and builds + verifies the APK.
 # Debian's Chromium and the web demo's npm packages (for the browser test).
 web-tools:
@@ -77,12 +78,12 @@ web-tools:
 
 test: setup android-tools web-tools
 	bash -o pipefail -c 'bash android_demo/scripts/run_junit.sh | tail -1'
-	$(PY) -m pytest -q --durations=15 tests
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 tests
 
 # The lane for iterating: everything not marked `slow` (no notebooks, kills, parity, Android,
 # web, multi-worker or whole recipe chains); no JUnit, no Android/web tools needed.
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow" --durations=15 tests
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" --durations=15 tests
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache android_demo/build android_demo/.tools web_demo/node_modules

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom (small settings) and is committed without outputs."""
+"""Every notebook in notebooks/ runs top to bottom (small settings; the quickstart on its smoke slice,
+`TINYBERT_SMOKE=1`) and is committed without outputs."""
 
 import glob
 import os
@@ -30,7 +31,8 @@ def test_notebook_runs_and_is_committed_clean(path, workdir, monkeypatch, record
     nb = nbformat.read(path, as_version=4)
     stale = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not stale, f"{os.path.basename(path)} is committed with outputs in cells {stale}; clear them"
-    monkeypatch.delenv("TINYBERT_FULL", raising=False)  # small settings
+    monkeypatch.delenv("TINYBERT_FULL", raising=False)  # small settings,
+    monkeypatch.setenv("TINYBERT_SMOKE", "1")  # and where a notebook offers it, a smaller slice still
     start = time.time()
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": workdir}}).execute()
     # conftest.py prints these in the terminal summary.
