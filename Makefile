@@ -81,7 +81,7 @@ test: setup android-tools web-tools
 	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 tests
 
 # The lane for iterating: everything not marked `slow` (no notebooks, kills, parity, Android,
-# web, multi-worker or whole recipe chains); no JUnit, no Android/web tools needed.
+# web, distribution, mixed precision or whole chains); no JUnit, no Android/web tools needed.
 test-fast: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" --durations=15 tests
 

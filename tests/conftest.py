@@ -3,7 +3,7 @@ small uncased WordPiece vocabulary, checkpoints saved like pretrained HF ones, a
 Plain helpers (tiny_config, write_toy_task, the vocabulary) are in tests/helpers.py.
 
 Size markers (pyproject.toml): `slow` for notebooks, fault injection, parity, Android, web,
-multi-worker and whole-chain runs; `make test-fast` leaves them out."""
+distribution strategies, mixed precision and whole chains; `make test-fast` leaves them out."""
 
 import logging
 import os

@@ -104,6 +104,7 @@ def test_a_teacher_or_student_with_another_label_order_is_refused(pretrained_4la
     assert not os.path.exists(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mixed", ["bfloat16", "float16"])
 def test_mixed_precision_trains_and_saves_a_float32_student(mixed, pretrained_4layer_dir, toy_task_dir,
                                                             tmp_path):
@@ -228,6 +229,7 @@ print("RESULT", json.dumps({"max_weight_diff": diff, "moved": moved}))
 """
 
 
+@pytest.mark.slow
 def test_mirrored_distribution_on_two_logical_cpus_takes_the_single_device_steps(tmp_path):
     """`distribution="mirrored"` splits each global batch over 2 replicas (logical CPUs,
     set before TensorFlow starts: a fresh process) and ends at the single-device weights."""
@@ -270,6 +272,7 @@ def _free_ports(n):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_killed_and_restarted_end_at_the_single_process_weights(tokenizer, toy_task_dir,
                                                                             tmp_path):
     """MultiWorkerMirroredStrategy across 2 processes on localhost (TF_CONFIG), global batch 16:

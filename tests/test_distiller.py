@@ -174,6 +174,7 @@ assert strategy.num_replicas_in_sync == 2 and h["loss"][-1] < h["loss"][0]
 """
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus():
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
     result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300)

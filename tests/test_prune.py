@@ -179,6 +179,7 @@ def test_vocabulary_pruning_keeps_predictions_and_still_tokenizes_unseen_words(t
     assert small_tokenizer.hf_tokenizer.tokenize("é") == ["[UNK]"]
 
 
+@pytest.mark.slow
 def test_cli_prune_structured_unstructured_and_vocabulary(pretrained_4layer_dir, toy_task_dir, tmp_path):
     import json
 

@@ -10,6 +10,7 @@ import dataclasses
 from tinybert_tf import augment, cli, distill, prune, recipe, settings
 
 
+@pytest.mark.slow
 def test_recipe_runs_every_stage_then_reuses_them(pretrained_4layer_dir, toy_task_dir, tmp_path, capsys):
     out = str(tmp_path / "run")
     args = ["recipe", "--teacher", pretrained_4layer_dir, "--task", toy_task_dir, "--student", "teacher-l2",
@@ -67,6 +68,7 @@ def test_recipe_runs_every_stage_then_reuses_them(pretrained_4layer_dir, toy_tas
     assert "other settings (student: 'teacher-l2' -> 'teacher-l1')" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_recipe_on_a_pair_regression_task(pretrained_4layer_dir, tmp_path):
     """STS-B's format (sentence pairs, a 0-5 score) end to end: teacher, general and task
     distillation with pair augmentation, the table in Spearman, export validated by Pearson."""

@@ -62,6 +62,7 @@ def _run(args):
     assert cli.main(args) == 0
 
 
+@pytest.mark.slow
 def test_tagging_task_from_teacher_to_distilled_student(pretrained_2layer_dir, conll_dir, tmp_path):
     task = data.load_task(conll_dir)
     assert task.kind == "token" and task.label_names[:2] == [".", "ADJ"] and "O" not in task.label_names
@@ -105,6 +106,7 @@ def test_tagging_task_from_teacher_to_distilled_student(pretrained_2layer_dir, c
     assert teacher_lib.evaluate(student_dir, conll_dir, "test") == pytest.approx(metrics["test"])
 
 
+@pytest.mark.slow
 def test_qa_task_from_teacher_to_distilled_student(pretrained_2layer_dir, squad_dir, tmp_path):
     teacher_dir, student_dir = str(tmp_path / "teacher"), str(tmp_path / "student")
     _run(["finetune", "--model", pretrained_2layer_dir, "--task", squad_dir, "--output-dir", teacher_dir,
@@ -141,6 +143,7 @@ def test_qa_task_from_teacher_to_distilled_student(pretrained_2layer_dir, squad_
     assert load_pretrained(student_dir).question_answerer.encoder.config.num_hidden_layers == 1
 
 
+@pytest.mark.slow
 def test_recipe_runs_a_qa_task_without_augmentation(pretrained_2layer_dir, squad_dir, tmp_path, capsys):
     out = str(tmp_path / "recipe")
     _run(["recipe", "--teacher", pretrained_2layer_dir, "--task", squad_dir, "--student", "teacher-l1",
