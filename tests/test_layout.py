@@ -4,7 +4,9 @@ Built from every import statement in `tinybert_tf/` (module level and inside fun
 alike, so a cycle cannot hide in a lazy import). `from pkg import name` points at the
 submodule `pkg.name` when there is one, else at `pkg` itself. The implicit import of a
 module's parent packages is not an edge: it is Python's mechanism, not a dependency.
-Run this file directly to print the graph and the largest modules.
+Run this file directly to print the graph, the largest modules and the longest functions.
+Library code logs (`logging`) instead of printing: only the CLI and the LiteRT protocol's
+subprocess (whose stdout is its answer) print.
 """
 
 import ast
@@ -108,6 +110,38 @@ def test_layering():
         "tinybert_tf.cli", "tinybert_tf.recipe"}
 
 
+# The modules that may print: the CLI, and the TensorFlow-free timing subprocess's reply.
+PRINTS_ALLOWED = {"tinybert_tf.cli", "tinybert_tf.litert_protocol"}
+
+
+def print_calls():
+    """{module: number of print() calls} in the package."""
+    found = {}
+    for module, path in modules().items():
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        n = sum(1 for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "print")
+        if n:
+            found[module] = n
+    return found
+
+
+def test_library_code_logs_instead_of_printing():
+    assert set(print_calls()) <= PRINTS_ALLOWED, print_calls()
+
+
+def longest_functions(n=10):
+    """(lines, module:function) of the `n` longest functions in the package."""
+    found = []
+    for module, path in modules().items():
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+        found += [(node.end_lineno - node.lineno + 1, f"{module}:{node.name}") for node in ast.walk(tree)
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return sorted(found, reverse=True)[:n]
+
+
 if __name__ == "__main__":
     graph = import_graph()
     for module in sorted(graph):
@@ -116,4 +150,6 @@ if __name__ == "__main__":
     print("cycle: " + " -> ".join(cycle) if cycle else "no cycle")
     sizes = sorted(((sum(1 for _ in open(p, encoding="utf-8")), m) for m, p in modules().items()), reverse=True)
     print("largest modules: " + ", ".join(f"{m} {n}" for n, m in sizes[:8]))
+    print("longest functions: " + ", ".join(f"{name} {n}" for n, name in longest_functions()))
+    print("print() calls: " + (", ".join(f"{m} {n}" for m, n in sorted(print_calls().items())) or "none"))
     sys.exit(1 if cycle else 0)
