@@ -17,6 +17,7 @@ def corpus(tmp_path):
     return str(path)
 
 
+@pytest.mark.slow  # a whole chain: general, then task distillation
 def test_general_then_task_distillation(pretrained_4layer_dir, corpus, toy_task_dir, tmp_path):
     general = distill.GeneralDistillConfig(
         teacher=pretrained_4layer_dir, student="tinybert2-128", corpus=corpus, max_length=16, batch_size=8,
