@@ -7,10 +7,9 @@ import os
 import numpy as np
 import pytest
 
-from tinybert_tf import BertEncoder, cli, data, load_pretrained, save_pretrained
+from tinybert_tf import cli, data, load_pretrained
 from tinybert_tf import teacher as teacher_lib
 from tinybert_tf.data import DataError
-from tests.helpers import tiny_config
 
 TAGS = {"the": "DET", "a": "DET", "this": "DET", "great": "ADJ", "stale": "ADJ", "good": "ADJ", "bad": "ADJ",
         "sweet": "ADJ", "snack": "NOUN", "coffee": "NOUN", "tea": "NOUN", "tastes": "VERB", "is": "VERB",
